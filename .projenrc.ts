@@ -1,4 +1,7 @@
 import { javascript, typescript } from 'projen';
+import { addAiRunnerBuild } from './presets/airunner';
+import { addDesktopAppExample } from './presets/desktop-app';
+import { synthOrExit } from './src/projen/synth';
 
 const project = new typescript.TypeScriptProject({
   name: 'staged-build',
@@ -27,7 +30,14 @@ const project = new typescript.TypeScriptProject({
     jestConfig: { testTimeout: 120_000 },
   },
   tsconfigDev: { include: ['../presets/**/*.ts'], compilerOptions: {} },
-  gitignore: ['/dist/', '/build/', '/ci_mode_test_results.log', '.env'],
+  gitignore: ['dist/', 'build/', 'ci_mode_test_results.log', '.env', '!.env.example'],
 });
 
-project.synth();
+// The shell snippets are read at synthesis time; the compiled library needs them too.
+project.compileTask.exec('cp -r src/shell/snippets lib/shell/');
+
+// The build this repository exists for, and a runnable example built with the same constructs.
+addAiRunnerBuild(project);
+addDesktopAppExample(project);
+
+synthOrExit(project);

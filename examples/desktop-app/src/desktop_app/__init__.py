@@ -1,0 +1,3 @@
+"""The example desktop application."""
+
+__version__ = "1.0.0"

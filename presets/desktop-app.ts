@@ -1,0 +1,59 @@
+import { Project } from 'projen';
+import { PackagingPipeline, StageDefinition, Step, ZipappPackager } from '../src';
+
+/*
+ * A small, runnable Python desktop application (examples/desktop-app) built with the same
+ * constructs as AiRunner. Everything it needs comes from Debian's mirror, so it builds here
+ * for real; the zipapp packager stands in for PyInstaller, which cannot be installed offline.
+ */
+
+const USER = 'appuser';
+const WORKDIR = '/app';
+/** Where the runtime stage installs the dependencies; the zipapp bundles this folder. */
+const DEPENDENCIES = `/home/${USER}/.local/share/desktop-app/python`;
+
+export const DESKTOP_APP_STAGES: readonly StageDefinition[] = [
+  {
+    name: 'base',
+    description: 'Debian with Python 3 and the tools the build needs',
+    from: { image: 'debian:bookworm-slim' },
+    images: { standard: 'local/desktop-app:base', ci: 'local/desktop-app:base_ci' },
+    env: { DEBIAN_FRONTEND: 'noninteractive', LANG: 'C.UTF-8', PYTHONDONTWRITEBYTECODE: '1' },
+    systemPackages: ['python3', 'python3-pip', 'python3-setuptools', 'python3-wheel'],
+    user: { name: USER, defaultId: '1000' },
+    workdir: WORKDIR,
+  },
+  {
+    name: 'runtime',
+    description: 'The application\'s Python dependencies, from its dependency manifest',
+    from: { stage: 'base' },
+    images: { standard: 'local/desktop-app:runtime', ci: 'local/desktop-app:runtime_ci' },
+    env: { PYTHONPATH: DEPENDENCIES, PIP_DISABLE_PIP_VERSION_CHECK: '1' },
+    steps: [
+      // The dependency manifest and the local packages it names; the application's sources come later.
+      Step.copy('requirements.txt', `${WORKDIR}/`),
+      Step.copy('libs/', `${WORKDIR}/libs/`),
+      Step.run(`python3 -m pip install --no-index --no-build-isolation --no-cache-dir --target ${DEPENDENCIES} -r requirements.txt`),
+    ],
+  },
+  {
+    name: 'package',
+    description: 'The application sources, packaged as a zipapp',
+    from: { stage: 'runtime' },
+    images: { standard: 'local/desktop-app:package', ci: 'local/desktop-app:package_ci' },
+    steps: [Step.copy('src/', `${WORKDIR}/src/`)],
+  },
+];
+
+/** The example pipeline, rooted at examples/desktop-app. */
+export function addDesktopAppExample(project: Project): PackagingPipeline {
+  return new PackagingPipeline(project, 'DesktopApp', {
+    name: 'desktop-app',
+    title: 'Desktop App example',
+    root: 'examples/desktop-app',
+    labelPrefix: 'dev.staged-build.example',
+    stages: DESKTOP_APP_STAGES,
+    packager: new ZipappPackager({ sourceDir: 'src', main: 'desktop_app.cli:main', bundle: [DEPENDENCIES] }),
+    paths: { driver: 'bin/docker.sh' },
+  });
+}

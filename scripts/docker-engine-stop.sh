@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Stop the dockerd that scripts/docker-engine.sh started (by the PID it
+# recorded). An engine that docker-engine.sh found already running has no PID
+# file and is left alone.
+set -euo pipefail
+
+readonly PROG="docker-engine-stop"
+
+STATE_DIR="${DOCKER_ENGINE_STATE_DIR:-/tmp}"
+PID_FILE="${STATE_DIR}/staged-build-dockerd.pid"
+STOP_TIMEOUT="${DOCKER_ENGINE_STOP_TIMEOUT:-30}"
+SYSTEM_PID_FILE="/var/run/docker.pid"
+
+usage() {
+  cat <<EOF
+Usage: $(basename "$0") [--help]
+
+Stop the dockerd that scripts/docker-engine.sh started: send SIGTERM to the PID
+in ${PID_FILE}, wait for it to exit (SIGKILL after ${STOP_TIMEOUT}s),
+and remove the PID file. Without a PID file (the engine was already running
+when docker-engine.sh ran, or was never started) it does nothing.
+
+Environment:
+  DOCKER_ENGINE_STATE_DIR     directory of the PID file (default /tmp)
+  DOCKER_ENGINE_STOP_TIMEOUT  seconds to wait after SIGTERM (default 30)
+EOF
+}
+
+log() { printf '[%s] %s\n' "$PROG" "$*"; }
+
+die() {
+  printf 'error: %s\n' "$*" >&2
+  exit 1
+}
+
+# Microseconds since the epoch, from bash's EPOCHREALTIME (locale-proof).
+now_us() { printf '%s' "${EPOCHREALTIME/[.,]/}"; }
+
+# Seconds elapsed since a now_us value, with one decimal: "2.1s".
+elapsed() {
+  local ds=$((($(now_us) - $1) / 100000))
+  printf '%d.%ds' $((ds / 10)) $((ds % 10))
+}
+
+# True when PID is a running process. A zombie counts as gone: PID 1 on such
+# machines may reap orphans late, and kill -0 succeeds on zombies.
+is_alive() {
+  local state
+  [[ "$1" =~ ^[0-9]+$ ]] || return 1
+  state="$(awk '$1 == "State:" { print $2 }' "/proc/$1/status" 2>/dev/null || true)"
+  [[ -n "$state" && "$state" != "Z" ]]
+}
+
+# True when PID names a live dockerd process.
+is_live_dockerd() {
+  is_alive "$1" && [[ "$(cat "/proc/$1/comm" 2>/dev/null)" == "dockerd" ]]
+}
+
+# Waits up to $2 seconds for PID $1 to exit; false if it is still alive.
+wait_for_exit() {
+  local pid="$1" deadline=$((SECONDS + $2))
+  while is_alive "$pid"; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.2
+  done
+}
+
+stop_dockerd() {
+  local pid="$1" start
+  start="$(now_us)"
+  kill -TERM "$pid" 2>/dev/null || true
+  if ! wait_for_exit "$pid" "$STOP_TIMEOUT"; then
+    log "dockerd (pid $pid) still running after ${STOP_TIMEOUT}s; sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    wait_for_exit "$pid" 10 ||
+      die "dockerd (pid $pid) survived SIGKILL; check 'ps -p $pid' and stop it by hand"
+  fi
+  # A killed dockerd leaves its PID file behind; the next start would refuse it.
+  if [[ "$(cat "$SYSTEM_PID_FILE" 2>/dev/null || true)" == "$pid" ]]; then
+    rm -f "$SYSTEM_PID_FILE"
+  fi
+  log "stopped dockerd (pid $pid) in $(elapsed "$start")"
+}
+
+parse_args() {
+  while (($# > 0)); do
+    case "$1" in
+      -h | --help)
+        usage
+        exit 0
+        ;;
+      *) die "unknown argument '$1'; see $(basename "$0") --help" ;;
+    esac
+  done
+}
+
+main() {
+  parse_args "$@"
+  if [[ ! -f "$PID_FILE" ]]; then
+    log "nothing to stop: no $PID_FILE (engine not started by docker-engine.sh; left alone)"
+    return 0
+  fi
+  local pid
+  pid="$(cat "$PID_FILE")"
+  if is_live_dockerd "$pid"; then
+    [[ "$(id -u)" -eq 0 ]] || die "stopping dockerd (pid $pid) must run as root; rerun $(basename "$0") with sudo or as root"
+    stop_dockerd "$pid"
+  else
+    log "dockerd (pid ${pid:-?}) from $PID_FILE is not a running dockerd (exited or reused); nothing to stop"
+  fi
+  rm -f "$PID_FILE"
+}
+
+main "$@"

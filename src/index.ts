@@ -1,0 +1,34 @@
+// The model: plain data and its validation.
+export * from './model/build-mode';
+export * from './model/checks';
+export * from './model/image-stage';
+export * from './model/model-error';
+export * from './model/packager';
+export * from './model/pipeline';
+export * from './model/stage-step';
+export * from './model/generated-marker';
+// Packagers.
+export * from './packagers/pyinstaller';
+export * from './packagers/zipapp';
+// Pure renderers: model -> text or objects.
+export * from './dockerfile/dockerfile';
+export * from './dockerfile/dockerfile-quote';
+export * from './dockerfile/render-dockerfile';
+export * from './dockerfile/stage-dockerfile';
+export * from './dockerfile/dockerignore';
+export * from './shell/shell-quote';
+export * from './shell/driver-script';
+export * from './shell/package-script';
+export * from './shell/validation-script';
+export * from './shell/env-example';
+export * from './docs/build-doc';
+export * from './workflows/actions';
+export * from './workflows/workflow-options';
+export * from './workflows/release-workflow';
+export * from './workflows/dispatch-workflow';
+// projen components: place rendered text into files.
+export * from './projen/generated-file';
+export * from './projen/packaging-pipeline';
+export * from './projen/pipeline-files';
+export * from './projen/workflows';
+export * from './projen/synth';

@@ -1,0 +1,92 @@
+import { Component } from 'projen';
+import { GeneratedFile } from './generated-file';
+import type { PackagingPipeline } from './packaging-pipeline';
+import { renderBuildDoc } from '../docs/build-doc';
+import { renderDockerfile } from '../dockerfile/render-dockerfile';
+import { renderDockerignore } from '../dockerfile/dockerignore';
+import { stageDockerfile } from '../dockerfile/stage-dockerfile';
+import { ImageStage } from '../model/image-stage';
+import { renderDriverScript } from '../shell/driver-script';
+import { renderEnvExample } from '../shell/env-example';
+import { renderPackageScript } from '../shell/package-script';
+import { renderValidationScript } from '../shell/validation-script';
+
+/*
+ * The files of one pipeline, one construct each. Each only says where its file goes and
+ * which renderer makes its text; paths are relative to the pipeline root.
+ */
+
+/** `<support>/Dockerfile.<stage>`. */
+export class StageDockerfile extends Component {
+  constructor(pipeline: PackagingPipeline, stage: ImageStage) {
+    super(pipeline, `Dockerfile-${stage.name}`);
+    new GeneratedFile(this, pipeline.projectPath(pipeline.model.dockerfilePath(stage)), {
+      render: () => renderDockerfile(stageDockerfile(pipeline.model, stage)),
+    });
+  }
+}
+
+/** `.dockerignore` at the pipeline root, the build context of every stage. */
+export class Dockerignore extends Component {
+  constructor(pipeline: PackagingPipeline) {
+    super(pipeline, 'Dockerignore');
+    new GeneratedFile(this, pipeline.projectPath('.dockerignore'), {
+      render: () => renderDockerignore(pipeline.model, pipeline.props.dockerignore),
+    });
+  }
+}
+
+/** `.env.example`: the variables the driver reads from `.env`. */
+export class EnvExample extends Component {
+  constructor(pipeline: PackagingPipeline) {
+    super(pipeline, 'EnvExample');
+    new GeneratedFile(this, pipeline.projectPath('.env.example'), { render: () => renderEnvExample(pipeline.model) });
+  }
+}
+
+/** The build driver, e.g. `src/airunner/bin/docker.sh`. */
+export class BuildDriverScript extends Component {
+  constructor(pipeline: PackagingPipeline) {
+    super(pipeline, 'BuildDriverScript');
+    new GeneratedFile(this, pipeline.projectPath(pipeline.model.driverPath), {
+      executable: true,
+      render: () => renderDriverScript(pipeline.model),
+    });
+  }
+}
+
+/** The package script and the packager's support files (e.g. a PyInstaller spec), next to the Dockerfiles. */
+export class PackageScript extends Component {
+  constructor(pipeline: PackagingPipeline) {
+    super(pipeline, 'PackageScript');
+    const model = pipeline.model;
+    new GeneratedFile(this, pipeline.projectPath(model.packageScriptPath), {
+      executable: true,
+      render: () => renderPackageScript(model),
+    });
+    for (const file of model.props.packager.supportFiles(model.packagerContext)) {
+      new GeneratedFile(this, pipeline.projectPath(`${model.supportDir}/${file.name}`), { render: () => file.content });
+    }
+  }
+}
+
+/** The validation script, e.g. `test_ci_mode.sh`. */
+export class ValidationScript extends Component {
+  constructor(pipeline: PackagingPipeline) {
+    super(pipeline, 'ValidationScript');
+    new GeneratedFile(this, pipeline.projectPath(pipeline.model.validationScriptPath), {
+      executable: true,
+      render: () => renderValidationScript(pipeline.model),
+    });
+  }
+}
+
+/** The build documentation, e.g. `docs/BUILD.md`. */
+export class BuildDocumentation extends Component {
+  constructor(pipeline: PackagingPipeline) {
+    super(pipeline, 'BuildDocumentation');
+    new GeneratedFile(this, pipeline.projectPath(pipeline.model.docsPath), {
+      render: () => renderBuildDoc(pipeline.model, pipeline.workflows),
+    });
+  }
+}

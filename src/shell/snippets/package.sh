@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The hand-written part of every generated package script. The generator puts the
+# pipeline data and run_packager() (the packager's own commands) above this.
+# shellcheck disable=SC2034,SC2154
+set -euo pipefail
+# --- Package script ---
+
+# Runs the packager with its output in the packager log, then makes the tarball and its checksum.
+main() {
+  cd "$(dirname "${BASH_SOURCE[0]}")/${ROOT_FROM_SCRIPT}"
+  local started=${SECONDS} status
+  mkdir -p dist build
+  rm -rf "${PACKAGE_DIR}" "${ARTIFACT}" "${CHECKSUM}"
+  printf '==> %s: building ./%s (log: ./%s)\n' "${PACKAGER}" "${PACKAGE_DIR}" "${PACKAGER_LOG}"
+  # A subshell with errexit of its own, outside any condition, so that the first failing
+  # command stops the packager; its status is read from PIPESTATUS, not from tee.
+  set +e
+  (
+    set -euo pipefail
+    run_packager
+  ) 2>&1 | tee "${PACKAGER_LOG}"
+  status=${PIPESTATUS[0]}
+  set -e
+  if [[ "${status}" != 0 ]]; then
+    printf 'error: %s failed (exit %s); full log in ./%s\n' "${PACKAGER}" "${status}" "${PACKAGER_LOG}" >&2
+    exit "${status}"
+  fi
+  if [[ ! -d "${PACKAGE_DIR}" ]] || [[ -z "$(ls -A "${PACKAGE_DIR}")" ]]; then
+    printf 'error: %s succeeded but ./%s is missing or empty; check the packager settings in .projenrc.ts\n' "${PACKAGER}" "${PACKAGE_DIR}" >&2
+    exit 1
+  fi
+  tar -C "$(dirname "${PACKAGE_DIR}")" -czf "${ARTIFACT}" "$(basename "${PACKAGE_DIR}")"
+  (cd "$(dirname "${ARTIFACT}")" && sha256sum "$(basename "${ARTIFACT}")" >"$(basename "${CHECKSUM}")")
+  printf '<== %s: ./%s and ./%s in %ss\n' "${PACKAGER}" "${ARTIFACT}" "${CHECKSUM}" $((SECONDS - started))
+}
