@@ -36,6 +36,20 @@ const project = new typescript.TypeScriptProject({
 // The shell snippets are read at synthesis time; the compiled library needs them too.
 project.compileTask.exec('cp -r src/shell/snippets lib/shell/');
 
+// One jest process for everything: the end-to-end tests share one Docker engine and one set of
+// example images, so they must not run in parallel. `test:unit` and `test:e2e` run one part each.
+project.testTask.reset('jest --ci --runInBand', { receiveArgs: true });
+project.addTask('test:unit', {
+  description: 'Unit tests only: model, renderers, linters, dry runs (no Docker engine needed)',
+  exec: 'jest --ci --testPathIgnorePatterns /node_modules/ /test/e2e/',
+  receiveArgs: true,
+});
+project.addTask('test:e2e', {
+  description: 'End-to-end tests: the example pipeline built for real on a Docker engine',
+  exec: 'jest --ci --runInBand test/e2e',
+  receiveArgs: true,
+});
+
 // The build this repository exists for, and a runnable example built with the same constructs.
 addAiRunnerBuild(project);
 addDesktopAppExample(project);

@@ -1,3 +1,10 @@
+import { IConstruct } from 'constructs';
+
+/** A construct's path below the root (the projen project), e.g. "AiRunner/runtime". */
+export function constructPath(construct: IConstruct): string {
+  return construct.node.scopes.slice(1).map((scope) => scope.node.id).join('/') || construct.node.id;
+}
+
 /**
  * One problem in the build model: the construct path and the field it is about.
  * Rendered as `[path] field: message`, in the style of cdk8s.

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { BUILD_MODES } from './build-mode';
 import * as checks from './checks';
 import { ImageStage, ImageStageProps, StageUser } from './image-stage';
-import { ProblemList } from './model-error';
+import { constructPath, ProblemList } from './model-error';
 import { Packager, PackagerContext } from './packager';
 import { Step, StageStep } from './stage-step';
 
@@ -58,7 +58,7 @@ export class Pipeline {
 
   constructor(scope: Construct, props: PipelineProps) {
     this.props = props;
-    this.path = scope.node.path || scope.node.id;
+    this.path = constructPath(scope);
     const stages: ImageStage[] = [];
     const seen = new Set<string>();
     (props.stages ?? []).forEach((definition, i) => {
@@ -233,7 +233,7 @@ export class Pipeline {
   private validateStages(problems: ProblemList): void {
     const imageOwners = new Map<string, string>();
     this.stages.forEach((stage, index) => {
-      const path = stage.node.path;
+      const path = constructPath(stage);
       stage.validate(problems, path);
       for (const mode of BUILD_MODES) {
         const ref = stage.props.images?.[mode];
@@ -260,12 +260,12 @@ export class Pipeline {
     });
     const last = this.packageStage;
     if (last && this.stages.length >= 2) {
-      if (last.parentStage === undefined) problems.add(last.node.path, 'from', 'the package stage (the last one) must be FROM another stage');
-      if (!this.userOf(last)) problems.add(last.node.path, 'user', 'the package stage runs as a non-root user: give this stage or a parent a user');
-      if (!this.workdirOf(last)) problems.add(last.node.path, 'workdir', 'the package stage needs a working directory: give this stage or a parent a workdir');
+      if (last.parentStage === undefined) problems.add(constructPath(last), 'from', 'the package stage (the last one) must be FROM another stage');
+      if (!this.userOf(last)) problems.add(constructPath(last), 'user', 'the package stage runs as a non-root user: give this stage or a parent a user');
+      if (!this.workdirOf(last)) problems.add(constructPath(last), 'workdir', 'the package stage needs a working directory: give this stage or a parent a workdir');
     }
     if (this.stages[0] && 'stage' in this.stages[0].props.from) {
-      problems.add(this.stages[0].node.path, 'from', 'the first stage must be FROM an image, not a stage');
+      problems.add(constructPath(this.stages[0]), 'from', 'the first stage must be FROM an image, not a stage');
     }
   }
 

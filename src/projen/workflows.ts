@@ -3,7 +3,7 @@ import { stringify } from 'yaml';
 import { GeneratedFile } from './generated-file';
 import { PackagingPipeline } from './packaging-pipeline';
 import { GENERATED_MARKER } from '../model/generated-marker';
-import { ProblemList } from '../model/model-error';
+import { constructPath, ProblemList } from '../model/model-error';
 import { dispatchWorkflow } from '../workflows/dispatch-workflow';
 import { releaseWorkflow, ReleaseWorkflowOptions } from '../workflows/release-workflow';
 import { validateWorkflowOptions, WorkflowOptions } from '../workflows/workflow-options';
@@ -26,7 +26,7 @@ export class ReleaseWorkflow extends Component {
   constructor(project: Project, id: string, props: ReleaseWorkflowProps) {
     super(project, id);
     const { pipeline, ...options } = props;
-    const path = this.node.path || id;
+    const path = constructPath(this);
     pipeline.registerWorkflow('release', { fileName: options.fileName, branch: options.branch ?? 'master' }, () => {
       const problems = new ProblemList();
       validateWorkflowOptions(problems, path, pipeline.model, options);
@@ -48,7 +48,7 @@ export class DispatchWorkflow extends Component {
   constructor(project: Project, id: string, props: DispatchWorkflowProps) {
     super(project, id);
     const { pipeline, ...options } = props;
-    const path = this.node.path || id;
+    const path = constructPath(this);
     pipeline.registerWorkflow('dispatch', { fileName: options.fileName }, () => {
       const problems = new ProblemList();
       validateWorkflowOptions(problems, path, pipeline.model, options);

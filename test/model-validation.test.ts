@@ -1,0 +1,123 @@
+import { existsSync, readdirSync } from 'fs';
+import { join } from 'path';
+import { Project } from 'projen';
+import { ModelError, PackagingPipeline, PackagingPipelineProps, StageDefinition, Step, ZipappPackager } from '../src';
+import { emptyProject } from './support/project';
+
+/** A small valid pipeline; each test breaks one field of it. */
+function stages(): StageDefinition[] {
+  return [
+    {
+      name: 'base',
+      description: 'System packages',
+      from: { image: 'debian:bookworm-slim' },
+      images: { standard: 'example/app:base', ci: 'example/app:base_ci' },
+      systemPackages: ['python3'],
+      user: { name: 'appuser' },
+      workdir: '/app',
+    },
+    {
+      name: 'runtime',
+      description: 'Dependencies',
+      from: { stage: 'base' },
+      images: { standard: 'example/app:runtime', ci: 'example/app:runtime_ci' },
+      steps: [Step.copy('requirements.txt', '/app/')],
+    },
+    {
+      name: 'package',
+      description: 'Sources',
+      from: { stage: 'runtime' },
+      images: { standard: 'example/app:package', ci: 'example/app:package_ci' },
+      steps: [Step.copy('src/', '/app/src/')],
+    },
+  ];
+}
+
+/** The props, writable, so that a test can break one field. */
+type EditableProps = { -readonly [K in keyof PackagingPipelineProps]: PackagingPipelineProps[K] } & { stages: StageDefinition[] };
+
+function props(change: (p: EditableProps) => void = () => {}): PackagingPipelineProps {
+  const p: EditableProps = {
+    name: 'app',
+    labelPrefix: 'org.example.build',
+    stages: stages(),
+    packager: new ZipappPackager({ main: 'app.cli:main' }),
+  };
+  change(p);
+  return p;
+}
+
+function synthError(project: Project): ModelError {
+  try {
+    project.synth();
+  } catch (error) {
+    if (error instanceof ModelError) return error;
+    throw error;
+  }
+  throw new Error('synthesis succeeded, but it should have refused the model');
+}
+
+/** Synthesizes a pipeline made with `change` applied, expects a ModelError, and checks nothing was written. */
+function expectRefused(change: Parameters<typeof props>[0]): string {
+  const project = emptyProject();
+  new PackagingPipeline(project, 'App', props(change));
+  const error = synthError(project);
+  expect(readdirSync(project.outdir)).toEqual([]);
+  expect(existsSync(join(project.outdir, 'bin', 'docker.sh'))).toBe(false);
+  return error.message;
+}
+
+const edit = (i: number, change: Partial<StageDefinition>) => (p: EditableProps) => {
+  p.stages[i] = { ...p.stages[i], ...change };
+};
+
+describe('a valid model', () => {
+  test('synthesizes the pipeline files', () => {
+    const project = emptyProject();
+    new PackagingPipeline(project, 'App', props());
+    project.synth();
+    for (const file of ['bin/docker.sh', 'package/linux/Dockerfile.base', 'package/linux/Dockerfile.runtime', 'package/linux/Dockerfile.package', 'package/linux/package.sh', 'test_ci_mode.sh', 'docs/BUILD.md', '.dockerignore', '.env.example']) {
+      expect(existsSync(join(project.outdir, file))).toBe(true);
+    }
+  });
+});
+
+describe('bad input is refused with the construct path and the field, and nothing is written', () => {
+  test.each<[string, Parameters<typeof props>[0], RegExp]>([
+    ['an unknown from', edit(1, { from: { stage: 'nope' } }), /\[App\/runtime\] from\.stage: unknown stage "nope"/],
+    ['a cyclic from', (p) => {
+      p.stages[1] = { ...p.stages[1], from: { stage: 'package' } };
+    }, /\[App\/runtime\] from\.stage: cyclic "from": runtime -> package -> runtime/],
+    ['a duplicate stage', (p) => {
+      p.stages.push({ ...p.stages[2], images: { standard: 'example/app:x', ci: 'example/app:x_ci' } });
+    }, /\[App\/package\] stages\[3\]\.name: duplicate stage name "package"/],
+    ['a duplicate image', edit(2, { images: { standard: 'example/app:package', ci: 'example/app:runtime_ci' } }), /\[App\/package\] images\.ci: image "example\/app:runtime_ci" is already used by stage "runtime" \(ci\)/],
+    ['an invalid image reference', edit(0, { from: { image: 'Debian:Bookworm' } }), /\[App\/base\] from\.image: "Debian:Bookworm" is not a valid image reference/],
+    ['an image without a tag', edit(0, { images: { standard: 'example/app', ci: 'example/app:base_ci' } }), /\[App\/base\] images\.standard: "example\/app" needs an explicit tag/],
+    ['an invalid tag', edit(0, { images: { standard: 'example/app:-bad', ci: 'example/app:base_ci' } }), /\[App\/base\] images\.standard: "example\/app:-bad" is not a valid image reference/],
+    ['a non-numeric ID', edit(0, { user: { name: 'appuser', defaultId: '10x0' } }), /\[App\/base\] user\.defaultId: "10x0" is not a numeric user or group ID/],
+    ['a path that escapes the repository', edit(1, { steps: [Step.copy('../secrets.txt', '/app/')] }), /\[App\/runtime\] steps\[0\]\.sources\[0\]: "\.\.\/secrets\.txt" escapes the repository/],
+    ['an absolute copy source', edit(1, { steps: [Step.copy('/etc/passwd', '/app/')] }), /\[App\/runtime\] steps\[0\]\.sources\[0\]: "\/etc\/passwd" must be relative/],
+    ['an empty package name', edit(0, { systemPackages: ['python3', ''] }), /\[App\/base\] systemPackages\[1\]: must not be empty \(an empty package name\)/],
+    ['a value with a newline', edit(0, { env: { GREETING: 'hello\nRUN rm -rf /' } }), /\[App\/base\] env\.GREETING: must be a single line/],
+    ['a run command with a newline', edit(1, { steps: [Step.run('true\nfalse')] }), /\[App\/runtime\] steps\[0\]\.commands\[0\]: must be a single line/],
+    ['a relative workdir', edit(0, { workdir: 'app' }), /\[App\/base\] workdir: "app" must be an absolute path/],
+    ['a first stage FROM a stage', edit(0, { from: { stage: 'package' } }), /\[App\/base\] from: the first stage must be FROM an image/],
+    ['a package stage FROM an image', edit(2, { from: { image: 'debian:bookworm-slim' } }), /\[App\/package\] from: the package stage \(the last one\) must be FROM another stage/],
+    ['an invalid pipeline name', (p) => {
+      p.name = 'My App';
+    }, /\[App\] name: "My App" is not a valid name/],
+    ['an invalid packager entry', (p) => {
+      p.packager = new ZipappPackager({ main: 'app.cli' });
+    }, /\[App\/packager\] main: "app\.cli" must be "module:function"/],
+  ])('%s', (_name, change, expected) => {
+    expect(expectRefused(change)).toMatch(expected);
+  });
+
+  test('several problems are reported together, one line each', () => {
+    const message = expectRefused((p) => {
+      p.stages[0] = { ...p.stages[0], systemPackages: [''], workdir: 'relative' };
+    });
+    expect(message).toMatch(/^invalid build model \(2 problems\):\n {2}\[App\/base\] systemPackages\[0\]: .*\n {2}\[App\/base\] workdir: /);
+  });
+});

@@ -1,0 +1,28 @@
+import { mkdtempSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { Project } from 'projen';
+import { Testing } from 'projen/lib/testing';
+import { addAiRunnerBuild } from '../../presets/airunner';
+import { addDesktopAppExample } from '../../presets/desktop-app';
+
+/** The repository root (where .projenrc.ts and the committed generated files are). */
+export const REPO_ROOT = join(__dirname, '..', '..');
+
+/** A bare projen project in a fresh temporary folder. */
+export function emptyProject(): Project {
+  return new Project({ name: 'test', outdir: mkdtempSync(join(tmpdir(), 'staged-build-')) });
+}
+
+/** A project with both presets (AiRunner and the example), as .projenrc.ts has them. */
+export function presetProject(): Project {
+  const project = emptyProject();
+  addAiRunnerBuild(project);
+  addDesktopAppExample(project);
+  return project;
+}
+
+/** Synthesizes the presets and returns every file the pipelines generate: path -> text. */
+export function synthPresets(): Record<string, string> {
+  return Testing.synth(presetProject()) as Record<string, string>;
+}
