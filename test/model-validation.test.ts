@@ -121,3 +121,28 @@ describe('bad input is refused with the construct path and the field, and nothin
     expect(message).toMatch(/^invalid build model \(2 problems\):\n {2}\[App\/base\] systemPackages\[0\]: .*\n {2}\[App\/base\] workdir: /);
   });
 });
+
+describe('npx projen with a bad model', () => {
+  test('prints one clear error without a stack trace, exits 1, and writes nothing', () => {
+    const { mkdtempSync, writeFileSync } = require('fs') as typeof import('fs');
+    const { spawnSync } = require('child_process') as typeof import('child_process');
+    const { tmpdir } = require('os') as typeof import('os');
+    const dir = mkdtempSync(join(tmpdir(), 'staged-build-rc-'));
+    const src = join(__dirname, '..', 'src');
+    writeFileSync(join(dir, 'projenrc.ts'), [
+      `import { Project } from ${JSON.stringify(require.resolve('projen'))};`,
+      `import { PackagingPipeline, Step, synthOrExit, ZipappPackager } from ${JSON.stringify(src)};`,
+      `const project = new Project({ name: 'bad', outdir: ${JSON.stringify(join(dir, 'out'))} });`,
+      "new PackagingPipeline(project, 'App', { name: 'app', labelPrefix: 'org.example', packager: new ZipappPackager({ main: 'a:b' }), stages: [",
+      "  { name: 'base', description: 'b', from: { image: 'debian:bookworm-slim' }, images: { standard: 'x/app:b', ci: 'x/app:b_ci' }, user: { name: 'u' }, workdir: '/app' },",
+      "  { name: 'package', description: 'p', from: { stage: 'base' }, images: { standard: 'x/app:p', ci: 'x/app:p_ci' }, steps: [Step.copy('../etc', '/app/')] },",
+      ']});',
+      'synthOrExit(project);',
+    ].join('\n'));
+    const result = spawnSync(join(__dirname, '..', 'node_modules', '.bin', 'tsx'), [join(dir, 'projenrc.ts')], { encoding: 'utf8', cwd: join(__dirname, '..') });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe('error: invalid build model: [App/package] steps[0].sources[0]: "../etc" escapes the repository ("..")\n'
+      + 'Nothing was written. Fix .projenrc.ts and run "npx projen" again.\n');
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+});
