@@ -22,7 +22,11 @@ const project = new typescript.TypeScriptProject({
   mergify: false,
   githubOptions: { pullRequestLint: false, mergify: false },
   // The project's own build workflow fails (rather than pushing a fix) when generated files are stale.
-  mutableBuild: false,
+  buildWorkflowOptions: {
+    mutableBuild: false,
+    mutableInstall: false,
+    workflowTriggers: { pullRequest: {}, push: { branches: ['main'] }, workflowDispatch: {} },
+  },
   jestOptions: {
     jestVersion: '^30',
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
