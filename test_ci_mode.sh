@@ -118,6 +118,15 @@ stage_inputs() {
   esac
 }
 
+# --- .env ---
+
+# The last value of KEY in ./.env, without quotes or spaces; nothing when absent. Never sourced.
+read_env_file_value() {
+  local key=$1
+  [[ -f .env ]] || return 0
+  sed -n "s/^[[:space:]]*${key}[[:space:]]*=[[:space:]]*//p" .env | tail -n 1 | tr -d "\"'[:space:]"
+}
+
 # --- Validation script ---
 
 usage() {
@@ -193,10 +202,8 @@ image_field() {
 # The IDs the driver gives ./dist, with the driver's precedence: environment, .env, id.
 expected_ids() {
   local uid=${HOST_UID:-} gid=${HOST_GID:-}
-  if [[ -f .env ]]; then
-    uid=${uid:-$(sed -n 's/^[[:space:]]*HOST_UID[[:space:]]*=[[:space:]]*//p' .env | tail -n 1 | tr -d "\"'[:space:]")}
-    gid=${gid:-$(sed -n 's/^[[:space:]]*HOST_GID[[:space:]]*=[[:space:]]*//p' .env | tail -n 1 | tr -d "\"'[:space:]")}
-  fi
+  uid=${uid:-$(read_env_file_value HOST_UID)}
+  gid=${gid:-$(read_env_file_value HOST_GID)}
   printf '%s:%s\n' "${uid:-$(id -u)}" "${gid:-$(id -g)}"
 }
 

@@ -16,6 +16,8 @@ export function renderDriverScript(pipeline: Pipeline): string {
     '',
     ...pipelineData(pipeline),
     '',
+    ...snippet('env-file'),
+    '',
     ...snippet('driver'),
     '',
     'main "$@"',

@@ -21,6 +21,8 @@ export function renderValidationScript(pipeline: Pipeline): string {
     '',
     ...pipelineData(pipeline),
     '',
+    ...snippet('env-file'),
+    '',
     ...snippet('validate'),
     '',
     'main "$@"',

@@ -116,6 +116,15 @@ stage_inputs() {
   esac
 }
 
+# --- .env ---
+
+# The last value of KEY in ./.env, without quotes or spaces; nothing when absent. Never sourced.
+read_env_file_value() {
+  local key=$1
+  [[ -f .env ]] || return 0
+  sed -n "s/^[[:space:]]*${key}[[:space:]]*=[[:space:]]*//p" .env | tail -n 1 | tr -d "\"'[:space:]"
+}
+
 # --- Build driver ---
 
 usage() {
@@ -193,12 +202,6 @@ elapsed_since() {
 }
 
 # --- Settings: mode, docker client, builder, IDs ---
-
-read_env_file_value() {
-  local key=$1
-  [[ -f .env ]] || return 0
-  sed -n "s/^[[:space:]]*${key}[[:space:]]*=[[:space:]]*//p" .env | tail -n 1 | tr -d "\"'[:space:]"
-}
 
 # HOST_UID/HOST_GID: environment, then .env, then id -u / id -g (one precedence, documented).
 resolve_ids() {
