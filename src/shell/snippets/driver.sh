@@ -166,7 +166,9 @@ build_stage() {
   require_inputs "${stage}"
   local args=(build --file "$(stage_dockerfile "${stage}")" --tag "${image}"
     --label "${LABEL_RUN_ID}=${RUN_ID}")
-  if [[ "${DOCKER_BUILDKIT}" == 1 ]]; then args+=(--progress=plain); fi
+  # BuildKit: plain progress for a readable log. Legacy builder: remove the intermediate
+  # container of a failed step too, so that a failure leaves nothing unlabelled behind.
+  if [[ "${DOCKER_BUILDKIT}" == 1 ]]; then args+=(--progress=plain); else args+=(--force-rm); fi
   if parent=$(stage_parent "${stage}"); then
     require_image "$(image_of "${parent}")" "${parent}"
     args+=(--build-arg "$(stage_image_arg "${stage}")=$(image_of "${parent}")")
@@ -233,11 +235,11 @@ verify_package() {
 
 build_package_stage() {
   local started=${SECONDS}
-  require_inputs "${PACKAGE_STAGE}"
   if [[ "${MODE}" == ci ]]; then
     package_in_container
   else
     say "==> [${#STAGES[@]}/${#STAGES[@]}] ${PACKAGE_STAGE}: ${PACKAGER} in the $(stage_parent "${PACKAGE_STAGE}") image, repository mounted"
+    require_inputs "${PACKAGE_STAGE}"
     package_with_mount
   fi
   verify_package
