@@ -131,7 +131,7 @@ export function renderBuildDoc(pipeline: Pipeline, workflows: DocumentedWorkflow
       `docker ps -a -q --filter label=${pipeline.labelKeys.pipeline}=${pipeline.name} | xargs -r docker rm -f`,
       '',
       '# Remove images',
-      `docker images -q --filter label=${pipeline.labelKeys.pipeline}=${pipeline.name} | sort -u | xargs -r docker rmi -f`,
+      `docker images -q --filter label=${pipeline.labelKeys.pipeline}=${pipeline.name} | awk '!seen[$0]++' | xargs -r docker rmi -f`,
       '',
       '# Clean build artifacts',
       'rm -rf ./dist/* ./build/*',

@@ -145,11 +145,20 @@ require_image() {
     || die "image ${image} is missing; build it first with '${DRIVER_PATH}${CI_FLAG} build_${stage}'"
 }
 
+# ./dist and ./build belong to HOST_UID:HOST_GID: the build log and docker cp's files are
+# written as the invoking user, so (as root) they are given back on exit, failures included.
+give_outputs_to_host_ids() {
+  chown -R "${HOST_UID}:${HOST_GID}" dist build 2>/dev/null || true
+}
+
 prepare_output_dirs() {
   [[ "${DRY_RUN}" == 1 ]] && return 0
   mkdir -p dist build
-  # Standard mode writes through a mount as HOST_UID:HOST_GID, so the folders must be theirs.
-  if [[ "$(id -u)" == 0 ]]; then chown "${HOST_UID}:${HOST_GID}" dist build; fi
+  # Standard mode writes through a mount as HOST_UID:HOST_GID, so the folders must be theirs first.
+  if [[ "$(id -u)" == 0 ]]; then
+    chown "${HOST_UID}:${HOST_GID}" dist build
+    trap give_outputs_to_host_ids EXIT
+  fi
   printf '\n=== %s %s%s %s ===\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "${DRIVER_PATH}" "${CI_FLAG}" "${COMMAND}" >>"${BUILD_LOG}"
 }
 
@@ -221,8 +230,6 @@ package_in_container() {
   fi
   if [[ "${KEEP_CONTAINERS:-0}" != 1 ]]; then run_quiet "${DOCKER}" rm "${container}"; fi
   [[ "${status}" == 0 ]] || die "packaging failed in container ${container}; see ./${PACKAGER_LOG}"
-  # docker cp writes files as the invoking user; give them to HOST_UID:HOST_GID, as standard mode does.
-  if [[ "${DRY_RUN}" == 0 && "$(id -u)" == 0 ]]; then chown -R "${HOST_UID}:${HOST_GID}" dist build; fi
 }
 
 verify_package() {
@@ -282,18 +289,20 @@ clean() {
   local filter="label=${LABEL_PIPELINE}=${PIPELINE}" ids
   if [[ "${DRY_RUN}" == 1 ]]; then
     say "+ ${DOCKER} ps --all --quiet --filter ${filter} | xargs -r ${DOCKER} rm --force"
-    say "+ ${DOCKER} images --quiet --filter ${filter} | sort -u | xargs -r ${DOCKER} rmi --force"
+    say "+ ${DOCKER} images --quiet --filter ${filter} | awk '!seen[\$0]++' | xargs -r ${DOCKER} rmi --force"
     say "+ rm -rf ./dist/* ./build/*"
     return 0
   fi
   ids=$("${DOCKER}" ps --all --quiet --filter "${filter}")
   if [[ -n "${ids}" ]]; then xargs "${DOCKER}" rm --force <<<"${ids}" >/dev/null; fi
-  say "Removed $(wc -w <<<"${ids}") container(s) labelled ${LABEL_PIPELINE}=${PIPELINE}."
-  ids=$("${DOCKER}" images --quiet --filter "${filter}" | sort -u)
+  printf 'Removed %s container(s) labelled %s=%s.\n' "$(wc -w <<<"${ids}")" "${LABEL_PIPELINE}" "${PIPELINE}"
+  # Unique IDs in docker's order (newest first), so that children go before the images they are built FROM.
+  ids=$("${DOCKER}" images --quiet --filter "${filter}" | awk '!seen[$0]++')
   if [[ -n "${ids}" ]]; then xargs "${DOCKER}" rmi --force <<<"${ids}" >/dev/null; fi
-  say "Removed $(wc -w <<<"${ids}") image(s) labelled ${LABEL_PIPELINE}=${PIPELINE}."
+  printf 'Removed %s image(s) labelled %s=%s.\n' "$(wc -w <<<"${ids}")" "${LABEL_PIPELINE}" "${PIPELINE}"
+  # Last, and not through say(): the build log is among what goes.
   rm -rf ./dist/* ./build/*
-  say "Emptied ./dist and ./build."
+  printf 'Emptied ./dist and ./build.\n'
 }
 
 # --- Entry point ---

@@ -1,0 +1,418 @@
+import { createHash } from 'crypto';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'fs';
+import { dirname, join } from 'path';
+import {
+  BUILDKIT_DOCKER, cleanUp, containersWithLabel, copyExample, describeRun, describeWithEngine, docker, dockerOk,
+  E2E_LABEL, E2E_OWNER, expectFailure, expectSuccess, imageId, imageLabel, imagesWithLabel, LABEL_PIPELINE,
+  LABEL_RUN_ID, newRunId, PIPELINE, removeContainers, removeRunContainers, requireBaseImage, Run, runCommand,
+  runScript, tail,
+} from '../support/docker';
+
+/*
+ * End-to-end tests: the generated driver (bin/docker.sh), package script and validation script
+ * (test_ci_mode.sh) of the example pipeline, run for real on the Docker engine, each in a fresh
+ * temporary copy of examples/desktop-app.
+ *
+ * They all use the example's image names (local/desktop-app:*), so they run serially (the test
+ * task uses --runInBand) and in this one file, in this order. "clean" comes last: it removes
+ * the example's images, which later runs simply rebuild.
+ *
+ * Without a reachable engine each block is reported as skipped, with the reason in its name;
+ * with STAGED_BUILD_E2E_REQUIRED=1 (CI) it fails instead.
+ */
+
+jest.setTimeout(300_000);
+
+const DRIVER = 'bin/docker.sh';
+const VALIDATION = 'test_ci_mode.sh';
+const ARTIFACT = 'dist/desktop-app-linux.tar.gz';
+const CHECKSUM = 'dist/desktop-app-linux.tar.gz.sha256';
+const PYZ = 'dist/desktop-app/desktop-app.pyz';
+const BUILD_LOG = 'build/build.log';
+const PACKAGER_LOG = 'build/desktop-app.log';
+const RESULTS_LOG = 'ci_mode_test_results.log';
+const STAGES = ['base', 'runtime', 'package'];
+const GREETING = 'Hello, world!';
+
+afterAll(() => cleanUp());
+
+// --- Helpers ---
+
+/** Runs the copy's driver with the given arguments and environment (never throws). */
+function driver(copy: string, args: string[], env: Record<string, string>): Run {
+  return runScript(copy, DRIVER, args, env);
+}
+
+/** Runs build_STAGE for each stage, in order; throws with the output of the first that fails. */
+function buildStages(copy: string, modeArgs: string[], env: Record<string, string>, stages = STAGES): Run[] {
+  return stages.map((stage) => expectSuccess(driver(copy, [...modeArgs, `build_${stage}`], env), `${DRIVER} ${[...modeArgs, `build_${stage}`].join(' ')}`));
+}
+
+function read(copy: string, path: string): string {
+  return readFileSync(join(copy, path), 'utf8');
+}
+
+/** Checks the package and its checksum in ./dist the way a user would: sha256sum -c. */
+function expectVerifiedPackage(copy: string): void {
+  for (const path of [ARTIFACT, CHECKSUM, PYZ]) {
+    if (!existsSync(join(copy, path))) throw new Error(`${path} is missing; dist/ holds: ${listTree(join(copy, 'dist')).join(', ')}`);
+  }
+  // The checksum file names the tarball and holds its real SHA-256 (computed here independently)...
+  const sum = createHash('sha256').update(readFileSync(join(copy, ARTIFACT))).digest('hex');
+  expect(read(copy, CHECKSUM)).toBe(`${sum}  desktop-app-linux.tar.gz\n`);
+  // ... and sha256sum accepts it.
+  const check = expectSuccess(runCommand('sha256sum', ['--check', 'desktop-app-linux.tar.gz.sha256'], { cwd: join(copy, 'dist') }), 'sha256sum --check');
+  expect(check.stdout.trim()).toBe('desktop-app-linux.tar.gz: OK');
+  // The tarball holds the package folder with the zipapp in it.
+  const listing = expectSuccess(runCommand('tar', ['-tzf', ARTIFACT], { cwd: copy }), 'tar -tzf').stdout.split('\n');
+  expect(listing).toContain('desktop-app/desktop-app.pyz');
+}
+
+/** Runs the package's zipapp with the host's python3. */
+function runPyzOnHost(copy: string): Run {
+  return expectSuccess(runCommand('python3', [PYZ], { cwd: copy }), `python3 ${PYZ}`);
+}
+
+/** Every path under dir (dir itself first), relative to dir's parent. */
+function listTree(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const base = dir.split('/').pop()!;
+  return [base, ...readdirSync(dir, { recursive: true }).map((p) => join(base, String(p)))];
+}
+
+/** The PASS/FAIL lines of the validation script's results log, without their timestamps. */
+function resultLines(copy: string): { pass: string[]; fail: string[]; last: string } {
+  const lines = read(copy, RESULTS_LOG).split('\n').filter((l) => l !== '');
+  const checks = lines.map((l) => /^\S+ (PASS|FAIL) (.*)$/.exec(l)).filter((m): m is RegExpExecArray => m !== null);
+  return {
+    pass: checks.filter((m) => m[1] === 'PASS').map((m) => m[2]),
+    fail: checks.filter((m) => m[1] === 'FAIL').map((m) => m[2]),
+    last: lines[lines.length - 1] ?? '',
+  };
+}
+
+/** Writes an executable bash script. */
+function writeScript(path: string, body: string): string {
+  writeFileSync(path, `#!/usr/bin/env bash\nset -euo pipefail\n${body}`);
+  chmodSync(path, 0o755);
+  return path;
+}
+
+/** The .Mounts of a container, as JSON text ("[]" when it has none). */
+function mountsOf(container: string): string {
+  return dockerOk(['inspect', '--format', '{{json .Mounts}}', container]);
+}
+
+// --- 1. CI mode ---
+
+describeWithEngine('A CI-mode build of the example (no mount of any kind)', () => {
+  let copy: string;
+  const runId = newRunId('ci-mode');
+  const env = { DOCKER_BUILDKIT: '0', BUILD_RUN_ID: runId, KEEP_CONTAINERS: '1' };
+
+  beforeAll(() => {
+    requireBaseImage();
+    copy = copyExample();
+  });
+  afterAll(() => removeRunContainers(runId));
+
+  test('builds the base, runtime and package stages with three driver calls, each exiting 0', () => {
+    const runs = buildStages(copy, ['--ci'], env);
+    expect(runs.map((r) => r.status)).toEqual([0, 0, 0]);
+    for (const stage of STAGES) {
+      expect(imageLabel(`local/desktop-app:${stage}_ci`, LABEL_RUN_ID)).toBe(runId);
+    }
+  });
+
+  test('puts the tarball and its .sha256 in ./dist, and the checksum verifies', () => {
+    expectVerifiedPackage(copy);
+  });
+
+  test('the package runs in a fresh container made only from the base image, copied in without a mount', () => {
+    const unpacked = join(dirname(copy), 'unpacked');
+    mkdirSync(unpacked);
+    expectSuccess(runCommand('tar', ['-xzf', join(copy, ARTIFACT), '-C', unpacked]), 'tar -xzf');
+    const base = 'local/desktop-app:base_ci';
+    // The base image alone does not have the application's dependency: the zipapp must bring it.
+    const bare = docker(['run', '--rm', '--label', `${E2E_LABEL}=${E2E_OWNER}`, base, 'python3', '-c', 'import greetings']);
+    expect(bare.status).not.toBe(0);
+
+    const name = `staged-build-e2e-pyz-${runId}`;
+    dockerOk(['create', '--name', name, '--label', `${E2E_LABEL}=${E2E_OWNER}`, base, 'python3', '/tmp/desktop-app.pyz', '--name', 'world']);
+    try {
+      dockerOk(['cp', join(unpacked, 'desktop-app', 'desktop-app.pyz'), `${name}:/tmp/desktop-app.pyz`]);
+      const started = expectSuccess(docker(['start', '--attach', name]), 'docker start --attach (the package in a base container)');
+      expect(started.stdout).toContain(GREETING);
+      expect(started.stdout).toMatch(/^desktop-app 1\.0\.0 \(greetings 0\.3\.0, Python 3\.\d+/m);
+      expect(mountsOf(name)).toBe('[]');
+    } finally {
+      removeContainers([name]);
+    }
+  });
+
+  test('no container the driver made has a mount (docker inspect of every container of the run)', () => {
+    const containers = containersWithLabel(LABEL_RUN_ID, runId);
+    // KEEP_CONTAINERS=1 keeps at least the package container.
+    expect(containers.length).toBeGreaterThanOrEqual(1);
+    const found = containers.map((c) => ({ name: dockerOk(['inspect', '--format', '{{.Name}}', c]), mounts: mountsOf(c) }));
+    expect(found.map((c) => c.name)).toContain(`/desktop-app_package_${runId}`);
+    expect(found.filter((c) => c.mounts !== '[]')).toEqual([]);
+    removeRunContainers(runId);
+    expect(containersWithLabel(LABEL_RUN_ID, runId)).toEqual([]);
+  });
+});
+
+// --- 6. Both builders ---
+
+describeWithEngine('The CI-mode build with each builder', () => {
+  const builders: { builder: string; env: Record<string, string>; said: string; used: RegExp; notUsed: RegExp }[] = [
+    {
+      builder: 'BuildKit',
+      env: { DOCKER: BUILDKIT_DOCKER, DOCKER_BUILDKIT: '1' },
+      said: `BuildKit, docker client ${BUILDKIT_DOCKER}`,
+      used: /^#\d+ \[internal\] load build definition from Dockerfile\.base$/m,
+      notUsed: /^Step 1\/\d+ : FROM /m,
+    },
+    {
+      builder: 'the legacy builder',
+      env: { DOCKER_BUILDKIT: '0' },
+      said: 'legacy builder, docker client docker',
+      used: /^Step 1\/\d+ : FROM debian:bookworm-slim$/m,
+      notUsed: /^#\d+ \[internal\]/m,
+    },
+  ];
+
+  beforeAll(() => requireBaseImage());
+
+  test.each(builders)('passes with $builder and produces a verified, working package', ({ builder, env, said, used, notUsed }) => {
+    const copy = copyExample();
+    const runId = newRunId(builder);
+    const run = expectSuccess(driver(copy, ['--ci', 'build'], { ...env, BUILD_RUN_ID: runId }), `${DRIVER} --ci build with ${builder}`);
+    const log = read(copy, BUILD_LOG);
+    expect(run.stdout).toContain(said);
+    if (!used.test(log) || notUsed.test(log)) {
+      throw new Error(`build/build.log does not show ${builder} at work:\n${tail(log, 30)}`);
+    }
+    expectVerifiedPackage(copy);
+    expect(runPyzOnHost(copy).stdout).toContain(GREETING);
+    expect(imageLabel('local/desktop-app:package_ci', LABEL_RUN_ID)).toBe(runId);
+    // Without KEEP_CONTAINERS the driver leaves no container of the run behind.
+    expect(containersWithLabel(LABEL_RUN_ID, runId)).toEqual([]);
+  });
+});
+
+// --- 2. Standard mode ---
+
+describeWithEngine('The standard-mode development loop (repository mounted, IDs from .env)', () => {
+  let copy: string;
+  const firstRun = newRunId('standard');
+  const secondRun = newRunId('standard-edit');
+  const env = { DOCKER_BUILDKIT: '0' };
+  let runtimeBefore: string | undefined;
+
+  beforeAll(() => {
+    requireBaseImage();
+    copy = copyExample();
+    writeFileSync(join(copy, '.env'), 'HOST_UID=1234\nHOST_GID=1234\n');
+  });
+
+  test('builds the three stages and a package that prints the greeting', () => {
+    buildStages(copy, [], { ...env, BUILD_RUN_ID: firstRun });
+    expect(read(copy, BUILD_LOG)).toMatch(/standard mode, .*IDs 1234:1234/);
+    expectVerifiedPackage(copy);
+    expect(runPyzOnHost(copy).stdout).toContain(GREETING);
+    runtimeBefore = imageId('local/desktop-app:runtime');
+    expect(runtimeBefore).toBeDefined();
+  });
+
+  test('after a source edit, build_package puts the new behaviour in the artifact without rebuilding the runtime image', () => {
+    const cli = join(copy, 'src/desktop_app/cli.py');
+    const source = readFileSync(cli, 'utf8');
+    const line = '    print(greetings.greet(args.name))\n';
+    expect(source).toContain(line);
+    writeFileSync(cli, source.replace(line, '    print("Edited: " + greetings.greet(args.name))\n'));
+
+    // Another run ID: a rebuilt runtime image would carry it, and so get another image ID.
+    expectSuccess(driver(copy, ['build_package'], { ...env, BUILD_RUN_ID: secondRun }), `${DRIVER} build_package after the edit`);
+    expectVerifiedPackage(copy);
+    const output = runPyzOnHost(copy).stdout;
+    expect(output).toContain(`Edited: ${GREETING}`);
+    expect(imageId('local/desktop-app:runtime')).toBe(runtimeBefore);
+    expect(imageLabel('local/desktop-app:runtime', LABEL_RUN_ID)).toBe(firstRun);
+  });
+
+  test('every file under ./dist belongs to HOST_UID:HOST_GID from .env (1234:1234)', () => {
+    const dist = join(copy, 'dist');
+    const wrong = listTree(dist)
+      .map((p) => ({ p, s: lstatSync(join(copy, p)) }))
+      .filter(({ s }) => s.uid !== 1234 || s.gid !== 1234)
+      .map(({ p, s }) => `${p} ${s.uid}:${s.gid}`);
+    expect(listTree(dist)).toContain('dist/desktop-app/desktop-app.pyz');
+    expect(wrong).toEqual([]);
+  });
+});
+
+// --- 3. The generated validation script ---
+
+describeWithEngine('The generated test_ci_mode.sh of the example', () => {
+  let copy: string;
+  // Containers the wrapper drivers start carry this label too, so that they are always removed.
+  const own = `${E2E_LABEL}=${E2E_OWNER}`;
+
+  beforeAll(() => {
+    requireBaseImage();
+    copy = copyExample();
+  });
+  afterAll(() => removeContainers(containersWithLabel(E2E_LABEL, E2E_OWNER)));
+
+  function validate(args: string[] = []): Run {
+    return runScript(copy, VALIDATION, args);
+  }
+
+  test('passes against the real engine: exit 0, last line "N passed, 0 failed" with N >= 20', () => {
+    const run = expectSuccess(validate(), `./${VALIDATION}`);
+    const results = resultLines(copy);
+    const last = /^(\d+) passed, 0 failed$/.exec(results.last);
+    expect(results.fail).toEqual([]);
+    expect(last).not.toBeNull();
+    expect(Number(last![1])).toBeGreaterThanOrEqual(20);
+    expect(Number(last![1])).toBe(results.pass.length);
+    expect(run.stdout.trimEnd().split('\n').pop()).toBe(results.last);
+    // Every area of the script was checked.
+    for (const area of ['driver', 'image building', 'isolation', 'package creation', 'configuration']) {
+      expect(results.pass.some((p) => p.startsWith(`${area}:`))).toBe(true);
+    }
+  });
+
+  test('fails and names the mount check when a container of the run has a bind mount', () => {
+    const wrapper = writeScript(join(dirname(copy), 'driver-with-mount.sh'), `
+"${join(copy, DRIVER)}" "$@"
+# Breaks isolation on purpose: a container of the same run, with the repository bind-mounted.
+"\${DOCKER:-docker}" run --name "staged-build-e2e-mounted-\${BUILD_RUN_ID}" \\
+  --label "${LABEL_RUN_ID}=\${BUILD_RUN_ID}" --label "${own}" \\
+  --volume "$PWD:/mnt/repository" local/desktop-app:base_ci true >/dev/null
+`);
+    const run = expectFailure(validate(['--driver', wrapper]), `./${VALIDATION} --driver ${wrapper}`);
+    const results = resultLines(copy);
+    const detail = `${describeRun(run)}\n--- ${RESULTS_LOG} ---\n${tail(read(copy, RESULTS_LOG))}`;
+    if (!/^\d+ passed, [1-9]\d* failed$/.test(results.last)) throw new Error(`unexpected last line\n${detail}`);
+    expect(results.fail).toEqual([expect.stringMatching(/^isolation: container \/staged-build-e2e-mounted-citest-\S+ has no mount \(found 1\)$/)]);
+    expect(results.pass.filter((p) => p.startsWith(`driver: '${wrapper} --ci build' exited 0`))).toHaveLength(1);
+  });
+
+  test('fails and names the package checks when the package is missing', () => {
+    const wrapper = writeScript(join(dirname(copy), 'driver-without-package.sh'), `
+"${join(copy, DRIVER)}" "$@"
+rm -f "${ARTIFACT}"
+`);
+    const run = expectFailure(validate(['--driver', wrapper]), `./${VALIDATION} --driver ${wrapper}`);
+    const results = resultLines(copy);
+    if (!/^\d+ passed, [1-9]\d* failed$/.test(results.last)) throw new Error(`unexpected last line\n${describeRun(run)}`);
+    expect(results.fail).toEqual(expect.arrayContaining([
+      `package creation: ./${ARTIFACT} exists and is non-empty`,
+      `package creation: ./${CHECKSUM} matches ./${ARTIFACT}`,
+    ]));
+    expect(results.fail.filter((f) => !f.startsWith('package creation:'))).toEqual([]);
+  });
+});
+
+// --- 4. Failures ---
+
+describeWithEngine('A failing step makes the driver fail, with the cause in the logs', () => {
+  const modes = [{ mode: 'CI mode', args: ['--ci'], suffix: '_ci' }, { mode: 'standard mode', args: [], suffix: '' }];
+
+  beforeAll(() => requireBaseImage());
+
+  test.each(modes)('in $mode, a runtime stage whose RUN fails exits non-zero and build/build.log shows the pip error', ({ args, suffix }) => {
+    const copy = copyExample();
+    const runId = newRunId('failing-stage');
+    const env = { DOCKER_BUILDKIT: '0', BUILD_RUN_ID: runId };
+    buildStages(copy, args, env, ['base']);
+    // A dependency manifest naming a local package that does not exist: pip fails inside RUN.
+    writeFileSync(join(copy, 'requirements.txt'), './libs/missing\n');
+    const run = expectFailure(driver(copy, [...args, 'build_runtime'], env), `${DRIVER} ${args.join(' ')} build_runtime`);
+    expect(run.stderr).toContain('building stage runtime failed; see ./build/build.log');
+    const log = read(copy, BUILD_LOG);
+    const detail = `\n--- ${BUILD_LOG} (end) ---\n${tail(log)}`;
+    if (!/^Step \d+\/\d+ : RUN python3 -m pip install .*-r requirements\.txt$/m.test(log)) throw new Error(`the failing step is not in the log${detail}`);
+    if (!/ERROR: .*\.\/libs\/missing/.test(log)) throw new Error(`pip's error is not in the log${detail}`);
+    if (!/returned a non-zero code: 1/.test(log)) throw new Error(`the step's exit status is not in the log${detail}`);
+    // The failed build replaced nothing: the runtime image, if any, is not from this run.
+    const runtime = `local/desktop-app:runtime${suffix}`;
+    if (imageId(runtime) !== undefined) expect(imageLabel(runtime, LABEL_RUN_ID)).not.toBe(runId);
+    expect(containersWithLabel(LABEL_RUN_ID, runId)).toEqual([]);
+  });
+
+  /*
+   * The packager is made to fail inside the container, after every check of the driver: a
+   * src/__main__.py is copied by `cp -R src/.` to the top of the zipapp source, and
+   * `python3 -m zipapp ... --main desktop_app.cli:main` then refuses to run ("Cannot specify
+   * entry point if the source has __main__.py", a documented rule of zipapp). The driver's
+   * input checks and the package stage's COPY still succeed, so only the packager fails.
+   */
+  test.each(modes)('in $mode, a failing packager exits non-zero and build/desktop-app.log on the host shows its error', ({ args }) => {
+    const copy = copyExample();
+    const runId = newRunId('failing-packager');
+    const env = { DOCKER_BUILDKIT: '0', BUILD_RUN_ID: runId };
+    buildStages(copy, args, env, ['base', 'runtime']);
+    writeFileSync(join(copy, 'src/__main__.py'), 'print("not the entry point")\n');
+    const run = expectFailure(driver(copy, [...args, 'build_package'], env), `${DRIVER} ${args.join(' ')} build_package`);
+    expect(run.stderr).toMatch(/packaging failed.*; see \.\/build\/desktop-app\.log/);
+    if (!existsSync(join(copy, PACKAGER_LOG))) throw new Error(`${PACKAGER_LOG} is missing on the host\n${describeRun(run)}`);
+    expect(read(copy, PACKAGER_LOG)).toContain('ZipAppError: Cannot specify entry point if the source has __main__.py');
+    // No package is left that could be taken for this run's output.
+    expect(existsSync(join(copy, ARTIFACT))).toBe(false);
+    expect(existsSync(join(copy, CHECKSUM))).toBe(false);
+    expect(containersWithLabel(LABEL_RUN_ID, runId)).toEqual([]);
+  });
+});
+
+// --- 5. clean (last: it removes the example's images) ---
+
+describeWithEngine('clean', () => {
+  let copy: string;
+  const runId = newRunId('clean');
+  const unrelatedImage = 'staged-build-e2e/unrelated:keep';
+  const unrelatedContainer = `staged-build-e2e-unrelated-${runId}`;
+  const own = `${E2E_LABEL}=${E2E_OWNER}`;
+
+  beforeAll(() => {
+    requireBaseImage();
+    copy = copyExample();
+  });
+  afterAll(() => {
+    removeContainers(containersWithLabel(E2E_LABEL, E2E_OWNER));
+    const images = imagesWithLabel(E2E_LABEL, E2E_OWNER);
+    if (images.length > 0) docker(['rmi', '--force', ...images]);
+  });
+
+  test("removes the example's images and containers and nothing else, and empties ./dist and ./build", () => {
+    // Something to clean: the example's images, a kept package container, dist/ and build/.
+    expectSuccess(driver(copy, ['--ci', 'build'], { DOCKER_BUILDKIT: '0', BUILD_RUN_ID: runId, KEEP_CONTAINERS: '1' }), `${DRIVER} --ci build`);
+    expect(containersWithLabel(LABEL_PIPELINE, PIPELINE).length).toBeGreaterThanOrEqual(1);
+    expect(imagesWithLabel(LABEL_PIPELINE, PIPELINE).length).toBeGreaterThanOrEqual(3);
+    expect(readdirSync(join(copy, 'dist')).length).toBeGreaterThan(0);
+    expect(readdirSync(join(copy, 'build')).length).toBeGreaterThan(0);
+    // And what must survive: an unrelated image and container (labelled as the tests' own).
+    dockerOk(['build', '--quiet', '--tag', unrelatedImage, '--label', own, '-'], { input: 'FROM debian:bookworm-slim\nLABEL purpose="unrelated to the example"\n' });
+    dockerOk(['create', '--name', unrelatedContainer, '--label', own, 'debian:bookworm-slim', 'true']);
+    const baseImage = imageId('debian:bookworm-slim');
+
+    const run = expectSuccess(driver(copy, ['clean'], {}), `${DRIVER} clean`);
+
+    expect(containersWithLabel(LABEL_PIPELINE, PIPELINE)).toEqual([]);
+    const left = imagesWithLabel(LABEL_PIPELINE, PIPELINE, true);
+    if (left.length > 0) {
+      throw new Error(`images labelled ${LABEL_PIPELINE}=${PIPELINE} remain after clean: ${left.join(' ')}\n${describeRun(run)}`);
+    }
+    for (const stage of STAGES) {
+      expect(imageId(`local/desktop-app:${stage}_ci`)).toBeUndefined();
+      expect(imageId(`local/desktop-app:${stage}`)).toBeUndefined();
+    }
+    expect(imageId(unrelatedImage)).toBeDefined();
+    expect(imageId('debian:bookworm-slim')).toBe(baseImage);
+    expect(containersWithLabel(E2E_LABEL, E2E_OWNER)).toContain(dockerOk(['inspect', '--format', '{{.Id}}', unrelatedContainer]));
+    expect(readdirSync(join(copy, 'dist'))).toEqual([]);
+    expect(readdirSync(join(copy, 'build'))).toEqual([]);
+  });
+});
