@@ -177,22 +177,30 @@ say() {
   if [[ "${DRY_RUN}" == 0 && -d build ]]; then printf '%s\n' "$*" >>"${BUILD_LOG}"; fi
 }
 
-# Prints a command as a shell line; runs it unless --dry-run; its output is appended to the build log.
-run() {
+# Prints a command as a shell line; fails on a dry run, where the command must not run.
+announce() {
   local line
   printf -v line '%q ' "$@"
   say "+ ${line% }"
-  if [[ "${DRY_RUN}" == 1 ]]; then return 0; fi
+  [[ "${DRY_RUN}" == 0 ]]
+}
+
+# Runs a docker command (unless --dry-run); its output also goes to the build log.
+run() {
+  announce "$@" || return 0
   "$@" 2>&1 | tee -a "${BUILD_LOG}"
 }
 
-# Like run, for commands whose output is data, not log (no tee).
+# Like run, for commands whose output is data, not log.
 run_quiet() {
-  local line
-  printf -v line '%q ' "$@"
-  say "+ ${line% }"
-  if [[ "${DRY_RUN}" == 1 ]]; then return 0; fi
+  announce "$@" || return 0
   "$@" >/dev/null
+}
+
+# Like run, attached to the terminal (the interactive shell), so nothing goes through a pipe.
+run_attached() {
+  announce "$@" || return 0
+  "$@"
 }
 
 # "in 1m05s", or "(dry run)" when nothing ran.
@@ -399,9 +407,9 @@ open_shell() {
   require_image "${image}" "${stage}"
   if [[ -t 0 && -t 1 ]]; then tty=(--tty); fi
   if [[ "${MODE}" == ci ]]; then
-    run "${DOCKER}" run --rm --interactive "${tty[@]}" --label "${LABEL_PIPELINE}=${PIPELINE}" "${image}" bash
+    run_attached "${DOCKER}" run --rm --interactive "${tty[@]}" --label "${LABEL_PIPELINE}=${PIPELINE}" "${image}" bash
   else
-    run "${DOCKER}" run --rm --interactive "${tty[@]}" --label "${LABEL_PIPELINE}=${PIPELINE}" \
+    run_attached "${DOCKER}" run --rm --interactive "${tty[@]}" --label "${LABEL_PIPELINE}=${PIPELINE}" \
       --user "${HOST_UID}:${HOST_GID}" --volume "${PWD}:$(stage_workdir "${stage}")" "${image}" bash
   fi
 }
