@@ -367,6 +367,33 @@ describeWithEngine('A failing step makes the driver fail, with the cause in the 
   });
 });
 
+// --- The interactive shell ---
+
+describeWithEngine('shell', () => {
+  let copy: string;
+  const env = { DOCKER_BUILDKIT: '0', HOST_UID: '1234', HOST_GID: '1234' };
+  /** What the shell reports about itself: user ID, working directory, and whether it sees the repository. */
+  const probe = 'id -u; pwd; test -e pyproject.toml && echo repository-visible || echo repository-absent\n';
+
+  beforeAll(() => {
+    requireBaseImage();
+    copy = copyExample();
+    buildStages(copy, [], env, ['base', 'runtime']);
+    buildStages(copy, ['--ci'], env, ['base', 'runtime']);
+  });
+
+  test('in standard mode, runs in the runtime image as HOST_UID with the repository mounted at the workdir', () => {
+    const run = expectSuccess(runCommand(join(copy, DRIVER), ['shell'], { cwd: copy, env, input: probe }), `${DRIVER} shell`);
+    expect(run.stdout.split('\n')).toEqual(expect.arrayContaining(['1234', '/app', 'repository-visible']));
+  });
+
+  test('in CI mode, runs in the runtime image with no mount: the repository is not visible', () => {
+    const run = expectSuccess(runCommand(join(copy, DRIVER), ['--ci', 'shell'], { cwd: copy, env, input: probe }), `${DRIVER} --ci shell`);
+    expect(run.stdout.split('\n')).toEqual(expect.arrayContaining(['/app', 'repository-absent']));
+    expect(run.stdout).not.toMatch(/--volume|--mount/);
+  });
+});
+
 // --- 5. clean (last: it removes the example's images) ---
 
 describeWithEngine('clean', () => {
