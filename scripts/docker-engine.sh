@@ -6,6 +6,8 @@
 set -euo pipefail
 
 readonly PROG="docker-engine"
+# shellcheck source=scripts/docker-engine-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/docker-engine-common.sh"
 readonly SUITE="bookworm"
 readonly IMAGE="debian:${SUITE}-slim"
 readonly LOCAL_IMAGE="local/debian:${SUITE}-slim"
@@ -13,12 +15,9 @@ readonly IMAGE_LABEL="org.opencontainers.image.source=staged-build/docker-engine
 readonly PACKAGES=(ca-certificates docker.io debootstrap)
 
 DOCKER="${DOCKER_ENGINE_DOCKER:-/usr/bin/docker}"
-STATE_DIR="${DOCKER_ENGINE_STATE_DIR:-/tmp}"
-PID_FILE="${STATE_DIR}/staged-build-dockerd.pid"
 DOCKERD_LOG="${DOCKER_ENGINE_DOCKERD_LOG:-/tmp/dockerd.log}"
 SETUP_LOG="${DOCKER_ENGINE_LOG:-/tmp/staged-build-docker-engine.log}"
 START_TIMEOUT="${DOCKER_ENGINE_START_TIMEOUT:-60}"
-SYSTEM_PID_FILE="/var/run/docker.pid"
 CONTAINERD_PID_FILE="/var/run/docker/containerd/containerd.pid"
 
 ROOTFS=""        # temporary debootstrap target, removed on exit
@@ -47,24 +46,6 @@ Environment:
   DOCKER_ENGINE_START_TIMEOUT  seconds to wait for dockerd (default 60)
   DOCKER_ENGINE_MIRROR         Debian mirror for debootstrap (default: from the host's apt sources)
 EOF
-}
-
-log() { printf '[%s] %s\n' "$PROG" "$*"; }
-
-die() {
-  printf 'error: %s\n' "$*" >&2
-  exit 1
-}
-
-# Microseconds since the epoch, from bash's EPOCHREALTIME (locale-proof).
-now_us() {
-  printf '%s' "${EPOCHREALTIME/[.,]/}"
-}
-
-# Seconds elapsed since a now_us value, with one decimal: "2.1s".
-elapsed() {
-  local ds=$((($(now_us) - $1) / 100000))
-  printf '%d.%ds' $((ds / 10)) $((ds % 10))
 }
 
 cleanup() {
@@ -107,20 +88,6 @@ engine_reachable() {
   local client
   client="$(docker_client)"
   [[ -n "$client" ]] && "$client" info >/dev/null 2>&1
-}
-
-# True when PID is a running process. A zombie counts as gone: PID 1 on such
-# machines may reap orphans late, and kill -0 succeeds on zombies.
-is_alive() {
-  local state
-  [[ "$1" =~ ^[0-9]+$ ]] || return 1
-  state="$(awk '$1 == "State:" { print $2 }' "/proc/$1/status" 2>/dev/null || true)"
-  [[ -n "$state" && "$state" != "Z" ]]
-}
-
-# True when PID names a live dockerd process.
-is_live_dockerd() {
-  is_alive "$1" && [[ "$(cat "/proc/$1/comm" 2>/dev/null)" == "dockerd" ]]
 }
 
 # --- step 1: packages ---------------------------------------------------------
