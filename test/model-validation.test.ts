@@ -146,3 +146,40 @@ describe('npx projen with a bad model', () => {
     expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 });
+
+describe('workflow settings are validated with the pipeline', () => {
+  const { DispatchWorkflow, ReleaseWorkflow } = require('../src') as typeof import('../src');
+
+  function refusedWorkflow(add: (project: Project, pipeline: PackagingPipeline) => void): string {
+    const project = emptyProject();
+    const pipeline = new PackagingPipeline(project, 'App', props((p) => {
+      p.stages = p.stages.map((s) => ({ ...s, images: { standard: `ghcr.io/${s.images.standard}`, ci: `ghcr.io/${s.images.ci}` } }));
+    }));
+    add(project, pipeline);
+    const error = synthError(project);
+    expect(readdirSync(project.outdir)).toEqual([]);
+    return error.message;
+  }
+
+  test('a timeout out of range', () => {
+    expect(refusedWorkflow((project, pipeline) => new ReleaseWorkflow(project, 'Release', { pipeline, fileName: 'release', timeoutMinutes: 0 })))
+      .toMatch(/\[Release\] timeoutMinutes: 0 must be a whole number of minutes between 1 and 360/);
+  });
+
+  test('an invalid branch', () => {
+    expect(refusedWorkflow((project, pipeline) => new ReleaseWorkflow(project, 'Release', { pipeline, fileName: 'release', branch: 'main branch' })))
+      .toMatch(/\[Release\] branch: "main branch" is not a valid branch name/);
+  });
+
+  test('an invalid workflow file name', () => {
+    expect(refusedWorkflow((project, pipeline) => new DispatchWorkflow(project, 'Dispatch', { pipeline, fileName: 'Linux Dispatch' })))
+      .toMatch(/\[Dispatch\] fileName: "Linux Dispatch" is not a valid name/);
+  });
+
+  test('images that name no registry cannot be pushed', () => {
+    const project = emptyProject();
+    const pipeline = new PackagingPipeline(project, 'App', props());
+    new ReleaseWorkflow(project, 'Release', { pipeline, fileName: 'release' });
+    expect(synthError(project).message).toMatch(/\[Release\] pipeline: the CI image "example\/app:base_ci" names no registry host/);
+  });
+});

@@ -19,7 +19,7 @@ export interface PackagingPipelineProps extends PipelineProps {
 export class PackagingPipeline extends Component {
   public readonly model: Pipeline;
   public readonly props: PackagingPipelineProps;
-  private readonly documentedWorkflows: { release?: DocumentedWorkflows['release']; dispatch?: DocumentedWorkflows['dispatch'] } = {};
+  private documentedWorkflows: DocumentedWorkflows = {};
   private readonly validators: Array<() => void> = [];
 
   constructor(project: Project, id: string, props: PackagingPipelineProps) {
@@ -46,10 +46,8 @@ export class PackagingPipeline extends Component {
   }
 
   /** Called by the workflow constructs: their part of the docs, and their own validation. */
-  public registerWorkflow(kind: 'release', info: NonNullable<DocumentedWorkflows['release']>, validate: () => void): void;
-  public registerWorkflow(kind: 'dispatch', info: NonNullable<DocumentedWorkflows['dispatch']>, validate: () => void): void;
-  public registerWorkflow(kind: 'release' | 'dispatch', info: any, validate: () => void): void {
-    this.documentedWorkflows[kind] = info;
+  public registerWorkflow(info: DocumentedWorkflows, validate: () => void): void {
+    this.documentedWorkflows = { ...this.documentedWorkflows, ...info };
     this.validators.push(validate);
   }
 

@@ -27,7 +27,7 @@ export class ReleaseWorkflow extends Component {
     super(project, id);
     const { pipeline, ...options } = props;
     const path = constructPath(this);
-    pipeline.registerWorkflow('release', { fileName: options.fileName, branch: options.branch ?? 'master' }, () => {
+    pipeline.registerWorkflow({ release: { fileName: options.fileName, branch: options.branch ?? 'master' } }, () => {
       const problems = new ProblemList();
       validateWorkflowOptions(problems, path, pipeline.model, options);
       if (options.branch !== undefined && !/^[A-Za-z0-9._/-]+$/.test(options.branch)) {
@@ -49,7 +49,7 @@ export class DispatchWorkflow extends Component {
     super(project, id);
     const { pipeline, ...options } = props;
     const path = constructPath(this);
-    pipeline.registerWorkflow('dispatch', { fileName: options.fileName }, () => {
+    pipeline.registerWorkflow({ dispatch: { fileName: options.fileName } }, () => {
       const problems = new ProblemList();
       validateWorkflowOptions(problems, path, pipeline.model, options);
       problems.throwIfAny();
