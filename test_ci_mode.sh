@@ -22,7 +22,8 @@ readonly \
   CHECKSUM=dist/airunner-linux.tar.gz.sha256 \
   BUILD_LOG=build/build.log \
   PACKAGER_LOG=build/airunner.log \
-  DEFAULT_IMAGE_ID=1000
+  DEFAULT_IMAGE_ID=1000 \
+  REQUIRES_BUILDKIT=0
 # shellcheck disable=SC2034
 LABEL_PIPELINE=com.capsize-games.airunner.pipeline \
 LABEL_STAGE=com.capsize-games.airunner.stage \

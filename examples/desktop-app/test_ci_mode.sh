@@ -22,7 +22,8 @@ readonly \
   CHECKSUM=dist/desktop-app-linux.tar.gz.sha256 \
   BUILD_LOG=build/build.log \
   PACKAGER_LOG=build/desktop-app.log \
-  DEFAULT_IMAGE_ID=1000
+  DEFAULT_IMAGE_ID=1000 \
+  REQUIRES_BUILDKIT=0
 # shellcheck disable=SC2034
 LABEL_PIPELINE=dev.staged-build.example.pipeline \
 LABEL_STAGE=dev.staged-build.example.stage \

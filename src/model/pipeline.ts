@@ -155,6 +155,12 @@ export class Pipeline {
     return [...steps, Step.copy(`${this.supportDir}/`, `${this.workdirOf(stage)}/${this.supportDir}/`)];
   }
 
+  /** Whether some Dockerfile uses a BuildKit-only feature (cache mounts), so the legacy builder cannot build it. */
+  public get requiresBuildKit(): boolean {
+    return (this.props.buildKitCacheMounts ?? false)
+      && this.stages.some((stage) => this.stepsOf(stage).some((step) => step.kind === 'run' && (step.cacheDirectories ?? []).length > 0));
+  }
+
   /** The repository paths a stage needs: what it copies, and for the package stage the packager's inputs. */
   public inputsOf(stage: ImageStage): readonly string[] {
     const copied = this.stepsOf(stage).flatMap((step) => (step.kind === 'copy' ? step.sources : []));

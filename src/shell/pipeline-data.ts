@@ -23,6 +23,7 @@ export function pipelineData(pipeline: Pipeline): string[] {
     ['BUILD_LOG', pipeline.buildLogPath],
     ['PACKAGER_LOG', pipeline.packagerLogPath],
     ['DEFAULT_IMAGE_ID', user?.defaultId ?? '1000'],
+    ['REQUIRES_BUILDKIT', pipeline.requiresBuildKit ? '1' : '0'],
   ];
   // Not readonly: the validation script's --label-prefix replaces them.
   const labels: Array<[string, string]> = [

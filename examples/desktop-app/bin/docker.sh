@@ -20,7 +20,8 @@ readonly \
   CHECKSUM=dist/desktop-app-linux.tar.gz.sha256 \
   BUILD_LOG=build/build.log \
   PACKAGER_LOG=build/desktop-app.log \
-  DEFAULT_IMAGE_ID=1000
+  DEFAULT_IMAGE_ID=1000 \
+  REQUIRES_BUILDKIT=0
 # shellcheck disable=SC2034
 LABEL_PIPELINE=dev.staged-build.example.pipeline \
 LABEL_STAGE=dev.staged-build.example.stage \
@@ -244,6 +245,9 @@ choose_builder() {
     DOCKER_BUILDKIT=1
   else
     DOCKER_BUILDKIT=0
+  fi
+  if [[ "${REQUIRES_BUILDKIT}" == 1 && "${DOCKER_BUILDKIT}" == 0 ]]; then
+    die "the ${PIPELINE_TITLE} Dockerfiles use BuildKit cache mounts, which the legacy builder cannot build; set DOCKER_BUILDKIT=1 with a client that has BuildKit (DOCKER=/usr/bin/docker)"
   fi
   export DOCKER_BUILDKIT
 }

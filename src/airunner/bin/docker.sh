@@ -20,7 +20,8 @@ readonly \
   CHECKSUM=dist/airunner-linux.tar.gz.sha256 \
   BUILD_LOG=build/build.log \
   PACKAGER_LOG=build/airunner.log \
-  DEFAULT_IMAGE_ID=1000
+  DEFAULT_IMAGE_ID=1000 \
+  REQUIRES_BUILDKIT=0
 # shellcheck disable=SC2034
 LABEL_PIPELINE=com.capsize-games.airunner.pipeline \
 LABEL_STAGE=com.capsize-games.airunner.stage \
@@ -244,6 +245,9 @@ choose_builder() {
     DOCKER_BUILDKIT=1
   else
     DOCKER_BUILDKIT=0
+  fi
+  if [[ "${REQUIRES_BUILDKIT}" == 1 && "${DOCKER_BUILDKIT}" == 0 ]]; then
+    die "the ${PIPELINE_TITLE} Dockerfiles use BuildKit cache mounts, which the legacy builder cannot build; set DOCKER_BUILDKIT=1 with a client that has BuildKit (DOCKER=/usr/bin/docker)"
   fi
   export DOCKER_BUILDKIT
 }

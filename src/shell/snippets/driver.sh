@@ -123,6 +123,9 @@ choose_builder() {
   else
     DOCKER_BUILDKIT=0
   fi
+  if [[ "${REQUIRES_BUILDKIT}" == 1 && "${DOCKER_BUILDKIT}" == 0 ]]; then
+    die "the ${PIPELINE_TITLE} Dockerfiles use BuildKit cache mounts, which the legacy builder cannot build; set DOCKER_BUILDKIT=1 with a client that has BuildKit (DOCKER=/usr/bin/docker)"
+  fi
   export DOCKER_BUILDKIT
 }
 
