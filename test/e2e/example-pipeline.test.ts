@@ -300,6 +300,26 @@ describeWithEngine('The generated test_ci_mode.sh of the example', () => {
     expect(results.pass.filter((p) => p.startsWith(`driver: '${wrapper} --ci build' exited 0`))).toHaveLength(1);
   });
 
+  test('--image points a check at another image: one left from an earlier run fails "built by this run"', () => {
+    // An image of an earlier run, under a name of the tests' own.
+    const stale = 'staged-build-e2e/stale-base:earlier-run';
+    expectSuccess(validate(), `./${VALIDATION}`);
+    dockerOk(['tag', 'local/desktop-app:base_ci', stale]);
+    try {
+      const run = expectFailure(validate(['--image', `base=${stale}`]), `./${VALIDATION} --image base=${stale}`);
+      const results = resultLines(copy);
+      if (!/^\d+ passed, 1 failed$/.test(results.last)) throw new Error(`unexpected last line\n${describeRun(run)}`);
+      expect(results.fail).toEqual([expect.stringMatching(new RegExp(`^image building: ${stale} \\(base\\) was built by this run`))]);
+      // The other checks of that image still ran against it, and passed.
+      expect(results.pass).toContain(`configuration: ${stale} runs as user appuser`);
+    } finally {
+      docker(['rmi', stale]);
+    }
+    const usage = validate(['--image', 'nosuch=x']);
+    expect(usage.status).toBe(2);
+    expect(usage.stderr.trim()).toBe("./test_ci_mode.sh: error: --image: unknown stage 'nosuch' (stages: base runtime package)");
+  });
+
   test('fails and names the package checks when the package is missing', () => {
     const wrapper = writeScript(join(dirname(copy), 'driver-without-package.sh'), `
 "${join(copy, DRIVER)}" "$@"
