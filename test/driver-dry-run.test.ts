@@ -191,7 +191,7 @@ describe('settings', () => {
   test('clean selects by the pipeline label only', () => {
     const result = run(EXAMPLE_DRIVER, ['--dry-run', 'clean']);
     expect(result.stdout).toContain('ps --all --quiet --filter label=dev.staged-build.example.pipeline=desktop-app');
-    expect(result.stdout).toContain('images --quiet --filter label=dev.staged-build.example.pipeline=desktop-app');
+    expect(result.stdout).toContain('images --all --quiet --filter label=dev.staged-build.example.pipeline=desktop-app');
   });
 
   test('a missing docker client is named in one line', () => {
