@@ -38,3 +38,16 @@ is_alive() {
 is_live_dockerd() {
   is_alive "$1" && [[ "$(cat "/proc/$1/comm" 2>/dev/null)" == "dockerd" ]]
 }
+
+# Both scripts take only --help (their usage() says what they do).
+parse_args() {
+  while (($# > 0)); do
+    case "$1" in
+      -h | --help)
+        usage
+        exit 0
+        ;;
+      *) die "unknown argument '$1'; see $(basename "$0") --help" ;;
+    esac
+  done
+}

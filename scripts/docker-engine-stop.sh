@@ -51,18 +51,6 @@ stop_dockerd() {
   log "stopped dockerd (pid $pid) in $(elapsed "$start")"
 }
 
-parse_args() {
-  while (($# > 0)); do
-    case "$1" in
-      -h | --help)
-        usage
-        exit 0
-        ;;
-      *) die "unknown argument '$1'; see $(basename "$0") --help" ;;
-    esac
-  done
-}
-
 main() {
   parse_args "$@"
   if [[ ! -f "$PID_FILE" ]]; then

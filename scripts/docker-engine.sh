@@ -313,18 +313,6 @@ ensure_base_image() {
 
 # --- main ---------------------------------------------------------------------
 
-parse_args() {
-  while (($# > 0)); do
-    case "$1" in
-      -h | --help)
-        usage
-        exit 0
-        ;;
-      *) die "unknown argument '$1'; see $(basename "$0") --help" ;;
-    esac
-  done
-}
-
 main() {
   parse_args "$@"
   local start
