@@ -54,6 +54,9 @@ project.addTask('test:e2e', {
   receiveArgs: true,
 });
 
+// The npm package is the library (lib/); the pipelines' files and the example stay in the repository.
+project.npmignore?.exclude('/examples/', '/presets/', '/package/', '/docs/', '/scripts/', '/.ci/', '/test_ci_mode.sh', '/.dockerignore', '/.env.example');
+
 // The build this repository exists for, and a runnable example built with the same constructs.
 addAiRunnerBuild(project);
 addDesktopAppExample(project);
