@@ -136,11 +136,21 @@ export class Pipeline {
 
   /** The user the stage runs as: its own, or the nearest parent's. */
   public userOf(stage: ImageStage): StageUser | undefined {
-    return this.chainOf(stage).reverse().find((s) => s.props.user)?.props.user;
+    return this.inherited(stage, (s) => s.props.user);
   }
 
+  /** The stage's working directory: its own, or the nearest parent's. */
   public workdirOf(stage: ImageStage): string | undefined {
-    return this.chainOf(stage).reverse().find((s) => s.props.workdir)?.props.workdir;
+    return this.inherited(stage, (s) => s.props.workdir);
+  }
+
+  /** A setting of the stage itself, or else of the nearest stage it is built FROM that sets it. */
+  private inherited<T>(stage: ImageStage, setting: (s: ImageStage) => T | undefined): T | undefined {
+    for (const s of this.chainOf(stage).reverse()) {
+      const value = setting(s);
+      if (value !== undefined) return value;
+    }
+    return undefined;
   }
 
   /** Whether the stage's Dockerfile takes the HOST_UID/HOST_GID build arguments. */
