@@ -72,3 +72,29 @@ describe('Dockerfile quoting', () => {
     ]);
   });
 });
+
+describe('paths in the generated user-creation step', () => {
+  test('a workdir and home with spaces are quoted as shell words', () => {
+    const { Testing } = require('projen/lib/testing') as typeof import('projen/lib/testing');
+    const { PackagingPipeline, ZipappPackager } = require('../src') as typeof import('../src');
+    const { emptyProject } = require('./support/project') as typeof import('./support/project');
+    const project = emptyProject();
+    new PackagingPipeline(project, 'App', {
+      name: 'app',
+      labelPrefix: 'org.example',
+      packager: new ZipappPackager({ main: 'app.cli:main' }),
+      stages: [
+        { name: 'base', description: 'b', from: { image: 'debian:bookworm-slim' }, images: { standard: 'x/app:b', ci: 'x/app:b_ci' }, user: { name: 'u', home: '/home/the user' }, workdir: '/my app' },
+        { name: 'package', description: 'p', from: { stage: 'base' }, images: { standard: 'x/app:p', ci: 'x/app:p_ci' } },
+      ],
+    });
+    const text = (Testing.synth(project) as Record<string, string>)['package/linux/Dockerfile.base'];
+    const run = DockerfileParser.parse(text).getInstructions().filter((i) => i.getKeyword() === 'RUN').pop()!;
+    const command = run.getTextContent().replace(/^RUN /, '').replace(/\\\n\s*/g, '');
+    expect(command).toContain("--home-dir '/home/the user'");
+    expect(command).toContain("mkdir -p '/my app'");
+    expect(command).toContain("chown \"${HOST_UID}:${HOST_GID}\" '/my app'");
+    // bash reads the whole command without a syntax error.
+    expect(spawnSync('bash', ['-n', '-c', command]).status).toBe(0);
+  });
+});

@@ -2,6 +2,7 @@ import { Dockerfile, Instruction } from './dockerfile';
 import { GENERATED_MARKER } from '../model/generated-marker';
 import { USER_ID_ARGS } from '../model/image-stage';
 import { Pipeline, PipelineStage } from '../model/pipeline';
+import { shellQuote } from '../shell/shell-quote';
 
 /**
  * The Dockerfile model of one stage. Layer order is the point of this function:
@@ -42,8 +43,9 @@ export function stageDockerfile(pipeline: Pipeline, stage: PipelineStage): Docke
     });
   }
   if (p.user) {
-    const home = p.user.home ?? `/home/${p.user.name}`;
-    const workdir = p.workdir ? [`mkdir -p ${p.workdir}`, `chown "\${HOST_UID}:\${HOST_GID}" ${p.workdir}`] : [];
+    // Paths go into a shell command here, so they are quoted as shell words.
+    const home = shellQuote(p.user.home ?? `/home/${p.user.name}`);
+    const workdir = p.workdir ? [`mkdir -p ${shellQuote(p.workdir)}`, `chown "\${HOST_UID}:\${HOST_GID}" ${shellQuote(p.workdir)}`] : [];
     out.push({ kind: 'comment', text: `Non-root user ${p.user.name}, with the IDs of the person who builds (HOST_UID/HOST_GID)` });
     out.push({
       kind: 'run',
