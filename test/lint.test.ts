@@ -142,7 +142,7 @@ describe('hand-written shell: shellcheck finds nothing', () => {
 
   test('the snippets and the scripts are found', () => {
     expect(handWritten).toEqual(expect.arrayContaining([
-      'src/shell/snippets/driver.sh',
+      'src/shell/snippets/driver-cli.sh',
       'src/shell/snippets/package.sh',
       'src/shell/snippets/validate.sh',
       'scripts/docker-engine.sh',

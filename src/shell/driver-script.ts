@@ -3,6 +3,12 @@ import { readonlyVar, rootFromScript, scriptHeader } from './script-header';
 import { snippet } from './snippet';
 import { Pipeline } from '../model/pipeline';
 
+/**
+ * The hand-written parts of the driver, one concern each (src/shell/snippets/driver-*.sh), in the
+ * order they appear in the generated script; the command line (main) comes last.
+ */
+export const DRIVER_SNIPPETS = ['driver-log', 'driver-settings', 'driver-build', 'driver-package', 'driver-shell', 'driver-clean', 'driver-cli'] as const;
+
 /** The text of the build driver (`docker.sh`): header, the model as bash data, the driver functions. */
 export function renderDriverScript(pipeline: Pipeline): string {
   const path = pipeline.driverPath;
@@ -18,8 +24,7 @@ export function renderDriverScript(pipeline: Pipeline): string {
     '',
     ...snippet('env-file'),
     '',
-    ...snippet('driver'),
-    '',
+    ...DRIVER_SNIPPETS.flatMap((name) => [...snippet(name), '']),
     'main "$@"',
     '',
   ].join('\n');

@@ -126,51 +126,7 @@ read_env_file_value() {
   sed -n "s/^[[:space:]]*${key}[[:space:]]*=[[:space:]]*//p" .env | tail -n 1 | tr -d "\"'[:space:]"
 }
 
-# --- Build driver ---
-
-usage() {
-  cat <<USAGE
-Usage: ${DRIVER_PATH} [--ci] [--dry-run] <command>
-
-Builds the ${PIPELINE_TITLE} images and package, stage by stage (${STAGES[*]}).
-
-Commands:
-$(for stage in "${STAGES[@]}"; do printf '  %-16s %s\n' "build_${stage}" "$(stage_description "${stage}")"; done)
-  build            all stages in order, then the package in ./${ARTIFACT}
-  shell            an interactive shell in the $(stage_parent "${PACKAGE_STAGE}") image (repository mounted unless --ci)
-  clean            remove this pipeline's containers and images (by label) and ./dist/*, ./build/*
-  help             this text
-
-Options (in any order, before or after the command):
-  --ci             CI mode: fully containerized, no mount of any kind; the package is
-                   copied out of a container with docker create + docker cp
-  --dry-run        print the docker commands that would run; run and write nothing
-  -h, --help       this text
-
-Environment:
-  DOCKER           docker client to use (default: docker on PATH)
-  DOCKER_BUILDKIT  1 = BuildKit, 0 = legacy builder (default: BuildKit when buildx is present)
-  HOST_UID, HOST_GID
-                   IDs for the image user and the files written to ./dist and ./build.
-                   Precedence: environment, then .env, then the current user (id -u / id -g).
-                   .env is created from id -u / id -g when missing.
-  BUILD_RUN_ID     label value ${LABEL_RUN_ID} put on every image and container (default: time and PID)
-  KEEP_CONTAINERS  1 = keep the package container after copying the package out
-
-Logs: ./${BUILD_LOG} (all docker output), ./${PACKAGER_LOG} (packager output).
-USAGE
-}
-
-die() {
-  printf '%s: error: %s\n' "${DRIVER_PATH}" "$*" >&2
-  exit 1
-}
-
-usage_error() {
-  printf '%s: error: %s\n' "${DRIVER_PATH}" "$*" >&2
-  printf "Run '%s --help' for usage.\n" "${DRIVER_PATH}" >&2
-  exit 2
-}
+# --- Build driver: output and logging ---
 
 # Progress lines go to the terminal and, when not a dry run, to the build log.
 say() {
@@ -210,7 +166,7 @@ elapsed_since() {
   if [[ "${DRY_RUN}" == 1 ]]; then printf '(dry run)'; else printf 'in %dm%02ds' $((seconds / 60)) $((seconds % 60)); fi
 }
 
-# --- Settings: mode, docker client, builder, IDs ---
+# --- Build driver: settings ---
 
 # HOST_UID/HOST_GID: environment, then .env, then id -u / id -g (one precedence, documented).
 resolve_ids() {
@@ -296,7 +252,7 @@ prepare_output_dirs() {
   printf '\n=== %s %s%s %s ===\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "${DRIVER_PATH}" "${CI_FLAG}" "${COMMAND}" >>"${BUILD_LOG}"
 }
 
-# --- Commands ---
+# --- Build driver: image stages ---
 
 image_of() {
   stage_image "$1/${MODE}"
@@ -322,6 +278,26 @@ build_stage() {
   run "${DOCKER}" "${args[@]}" . || die "building stage ${stage} failed; see ./${BUILD_LOG}"
   say "<== ${stage}: ${image} built $(elapsed_since "${started}")"
 }
+
+
+build_one() {
+  local stage=$1 index
+  for index in "${!STAGES[@]}"; do
+    if [[ "${STAGES[${index}]}" == "${stage}" ]]; then
+      if [[ "${stage}" == "${PACKAGE_STAGE}" ]]; then build_package_stage; else build_stage "${stage}" $((index + 1)); fi
+      return 0
+    fi
+  done
+  usage_error "unknown stage '${stage}' (stages: ${STAGES[*]})"
+}
+
+build_all() {
+  local started=${SECONDS} stage
+  for stage in "${STAGES[@]}"; do build_one "${stage}"; done
+  say "Built ${#STAGES[@]} stages $(elapsed_since "${started}") (${MODE} mode)."
+}
+
+# --- Build driver: package step ---
 
 # Removes the previous package so that nothing stale is taken for this run's output.
 reset_package_outputs() {
@@ -387,22 +363,7 @@ build_package_stage() {
   say "<== ${PACKAGE_STAGE}: done $(elapsed_since "${started}")"
 }
 
-build_one() {
-  local stage=$1 index
-  for index in "${!STAGES[@]}"; do
-    if [[ "${STAGES[${index}]}" == "${stage}" ]]; then
-      if [[ "${stage}" == "${PACKAGE_STAGE}" ]]; then build_package_stage; else build_stage "${stage}" $((index + 1)); fi
-      return 0
-    fi
-  done
-  usage_error "unknown stage '${stage}' (stages: ${STAGES[*]})"
-}
-
-build_all() {
-  local started=${SECONDS} stage
-  for stage in "${STAGES[@]}"; do build_one "${stage}"; done
-  say "Built ${#STAGES[@]} stages $(elapsed_since "${started}") (${MODE} mode)."
-}
+# --- Build driver: shell ---
 
 open_shell() {
   local stage image tty=()
@@ -417,6 +378,8 @@ open_shell() {
       --user "${HOST_UID}:${HOST_GID}" --volume "${PWD}:$(stage_workdir "${stage}")" "${image}" bash
   fi
 }
+
+# --- Build driver: clean ---
 
 # Removes images in passes: an image that still has children (docker refuses it) goes in a later
 # pass, once they are gone. Docker's listing order is no parent order (images of one second tie).
@@ -455,7 +418,52 @@ clean() {
   printf 'Emptied ./dist and ./build.\n'
 }
 
-# --- Entry point ---
+# --- Build driver: command line ---
+
+usage() {
+  cat <<USAGE
+Usage: ${DRIVER_PATH} [--ci] [--dry-run] <command>
+
+Builds the ${PIPELINE_TITLE} images and package, stage by stage (${STAGES[*]}).
+
+Commands:
+$(for stage in "${STAGES[@]}"; do printf '  %-16s %s\n' "build_${stage}" "$(stage_description "${stage}")"; done)
+  build            all stages in order, then the package in ./${ARTIFACT}
+  shell            an interactive shell in the $(stage_parent "${PACKAGE_STAGE}") image (repository mounted unless --ci)
+  clean            remove this pipeline's containers and images (by label) and ./dist/*, ./build/*
+  help             this text
+
+Options (in any order, before or after the command):
+  --ci             CI mode: fully containerized, no mount of any kind; the package is
+                   copied out of a container with docker create + docker cp
+  --dry-run        print the docker commands that would run; run and write nothing
+  -h, --help       this text
+
+Environment:
+  DOCKER           docker client to use (default: docker on PATH)
+  DOCKER_BUILDKIT  1 = BuildKit, 0 = legacy builder (default: BuildKit when buildx is present)
+  HOST_UID, HOST_GID
+                   IDs for the image user and the files written to ./dist and ./build.
+                   Precedence: environment, then .env, then the current user (id -u / id -g).
+                   .env is created from id -u / id -g when missing.
+  BUILD_RUN_ID     label value ${LABEL_RUN_ID} put on every image and container (default: time and PID)
+  KEEP_CONTAINERS  1 = keep the package container after copying the package out
+
+Logs: ./${BUILD_LOG} (all docker output), ./${PACKAGER_LOG} (packager output).
+USAGE
+}
+
+die() {
+  printf '%s: error: %s\n' "${DRIVER_PATH}" "$*" >&2
+  exit 1
+}
+
+usage_error() {
+  printf '%s: error: %s\n' "${DRIVER_PATH}" "$*" >&2
+  printf "Run '%s --help' for usage.\n" "${DRIVER_PATH}" >&2
+  exit 2
+}
+
 
 main() {
   MODE=standard
