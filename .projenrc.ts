@@ -37,8 +37,9 @@ const project = new typescript.TypeScriptProject({
   gitignore: ['dist/', 'build/', 'ci_mode_test_results.log', '.env', '!.env.example'],
 });
 
-// The shell snippets are read at synthesis time; the compiled library needs them too.
+// The shell snippets and the preflight program are read at synthesis time; the compiled library needs them too.
 project.compileTask.exec('cp -r src/shell/snippets lib/shell/');
+project.compileTask.exec('cp src/preflight/preflight.py lib/preflight/');
 
 // One jest process for everything: the end-to-end tests share one Docker engine and one set of
 // example images, so they must not run in parallel. `test:unit` and `test:e2e` run one part each.

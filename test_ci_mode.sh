@@ -113,7 +113,7 @@ stage_workdir() {
 stage_inputs() {
   case "$1" in
     base) : ;;
-    runtime) printf '%s\n' setup.py ;;
+    runtime) printf '%s\n' setup.py README.md ;;
     package) printf '%s\n' src/ package/linux/ src/airunner/main.py ;;
     *) return 1 ;;
   esac

@@ -20,6 +20,8 @@ export const DESKTOP_APP_STAGES: readonly StageDefinition[] = [
     images: { standard: 'local/desktop-app:base', ci: 'local/desktop-app:base_ci' },
     env: { DEBIAN_FRONTEND: 'noninteractive', LANG: 'C.UTF-8', PYTHONDONTWRITEBYTECODE: '1' },
     systemPackages: ['python3', 'python3-pip', 'python3-setuptools', 'python3-wheel'],
+    // Debian bookworm's python3.
+    python: { version: '3.11.2' },
     user: { name: USER, defaultId: '1000' },
     workdir: WORKDIR,
   },
@@ -29,6 +31,7 @@ export const DESKTOP_APP_STAGES: readonly StageDefinition[] = [
     from: { stage: 'base' },
     images: { standard: 'local/desktop-app:runtime', ci: 'local/desktop-app:runtime_ci' },
     env: { PYTHONPATH: DEPENDENCIES, PIP_DISABLE_PIP_VERSION_CHECK: '1' },
+    pythonDependencies: { manifest: 'requirements.txt' },
     steps: [
       // The dependency manifest and the local packages it names; the application's sources come later.
       Step.copy('requirements.txt', `${WORKDIR}/`),
@@ -53,7 +56,16 @@ export function addDesktopAppExample(project: Project): PackagingPipeline {
     root: 'examples/desktop-app',
     labelPrefix: 'dev.staged-build.example',
     stages: DESKTOP_APP_STAGES,
-    packager: new ZipappPackager({ sourceDir: 'src', main: 'desktop_app.cli:main', bundle: [DEPENDENCIES] }),
+    packager: new ZipappPackager({
+      sourceDir: 'src',
+      main: 'desktop_app.cli:main',
+      bundle: [DEPENDENCIES],
+      smokeCheck: {
+        arguments: ['--name', 'smoke check'],
+        expectedOutput: '^Hello, smoke check!$',
+        description: 'the archive runs its entry point with the bundled local dependency (greetings)',
+      },
+    }),
     paths: { driver: 'bin/docker.sh' },
   });
 }

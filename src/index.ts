@@ -7,8 +7,14 @@ export * from './model/packager';
 export * from './model/pipeline';
 export * from './model/stage-step';
 export * from './model/generated-marker';
+export * from './model/python-dependencies';
+export * from './model/python-checks';
+export * from './model/smoke-check';
 // Packagers.
 export * from './packagers/pyinstaller';
+export * from './packagers/pyinstaller-bundle';
+export * from './packagers/pyinstaller-spec';
+export * from './packagers/python-literal';
 export * from './packagers/zipapp';
 // Pure renderers: model -> text or objects.
 export * from './dockerfile/dockerfile';
@@ -22,6 +28,8 @@ export * from './shell/package-script';
 export * from './shell/validation-script';
 export * from './shell/env-example';
 export * from './docs/build-doc';
+export * from './docs/preflight-doc';
+export * from './preflight/preflight-program';
 export * from './workflows/actions';
 export * from './workflows/workflow-options';
 export * from './workflows/release-workflow';
@@ -32,3 +40,4 @@ export * from './projen/packaging-pipeline';
 export * from './projen/pipeline-files';
 export * from './projen/workflows';
 export * from './projen/synth';
+export * from './projen/preflight-file';

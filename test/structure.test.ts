@@ -40,7 +40,7 @@ const PIPELINES: readonly PipelineExpectation[] = [
     externalImage: 'ubuntu:22.04',
     baseCi: 'ghcr.io/capsize-games/airunner/airunner:linux_ci',
     runtimeCi: 'ghcr.io/capsize-games/airunner/airunner:linux_build_runtime_ci',
-    manifest: ['setup.py'],
+    manifest: ['setup.py', 'README.md'],
   },
   {
     name: 'desktop-app',

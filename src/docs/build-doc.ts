@@ -1,6 +1,7 @@
 import { GENERATED_MARKER } from '../model/generated-marker';
 import { Pipeline } from '../model/pipeline';
 import { VALIDATION_RESULTS_LOG } from '../shell/validation-script';
+import { bundleSection, preflightSection } from './preflight-doc';
 
 /** The workflows the docs describe, when the pipeline has them. */
 export interface DocumentedWorkflows {
@@ -56,6 +57,7 @@ export function renderBuildDoc(pipeline: Pipeline, workflows: DocumentedWorkflow
     }
     out.push(...stageDetails(pipeline, s), '');
   });
+  out.push(...bundleSection(pipeline), ...preflightSection(pipeline));
   out.push(
     '## Using the Build System',
     '',

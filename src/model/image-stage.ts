@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { BUILD_MODES, BuildMode, PerMode } from './build-mode';
 import * as checks from './checks';
 import { ProblemList } from './model-error';
+import { PythonDependencies, PythonRuntime, validatePythonFields } from './python-dependencies';
 import { StageStep } from './stage-step';
 
 /** Where a stage starts: an external image, or another stage of the same pipeline. */
@@ -47,6 +48,10 @@ export interface ImageStageProps {
   readonly steps?: readonly StageStep[];
   /** Extra image labels. @default {} */
   readonly labels?: Readonly<Record<string, string>>;
+  /** The Python this stage installs (its version), for the preflight. @default - inherited from the parent stage */
+  readonly python?: PythonRuntime;
+  /** This stage installs the application's Python dependencies from this manifest (checked by the preflight). @default - none */
+  readonly pythonDependencies?: PythonDependencies;
 }
 
 /** The build arguments every stage that creates a user takes. */
@@ -120,6 +125,7 @@ export class ImageStage extends Construct {
       checks.check(problems, path, `labels.${key}`, key, checks.labelKey);
       checks.check(problems, path, `labels.${key}`, value, checks.noLineBreak);
     }
+    validatePythonFields(problems, path, p.python, p.pythonDependencies);
   }
 }
 

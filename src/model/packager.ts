@@ -1,4 +1,5 @@
 import { ProblemList } from './model-error';
+import { SmokeCheck } from './smoke-check';
 
 /** What a packager needs to know about the pipeline it packages. Paths are relative to the pipeline root. */
 export interface PackagerContext {
@@ -23,6 +24,25 @@ export interface SupportFile {
 }
 
 /**
+ * What the preflight checks for the package stage, from the packager's settings
+ * (paths relative to the pipeline root unless said otherwise).
+ */
+export interface PackagerPreflight {
+  /** The application's entry script, e.g. "src/airunner/main.py". @default - none (see entryModule) */
+  readonly entryScript?: string;
+  /** The application's entry module, found under importPaths, e.g. "desktop_app.cli". @default - none (see entryScript) */
+  readonly entryModule?: string;
+  /** Files and folders the package takes from the repository: paths or globs ("*", "?", "**"). */
+  readonly repositorySources: readonly string[];
+  /** Files and folders the package takes from the package stage's image (absolute): checked at package time. */
+  readonly imageSources: readonly string[];
+  /** Import roots, where a module of the application's own packages is looked up. */
+  readonly importPaths: readonly string[];
+  /** Modules that must be in the package (e.g. PyInstaller's hidden imports). */
+  readonly modules: readonly string[];
+}
+
+/**
  * Turns the sources in the package stage's working directory into `ctx.packageDir`.
  * Everything around it (logging, tarball, checksum, copying out) is shared by all packagers.
  */
@@ -37,6 +57,12 @@ export interface Packager {
   supportFiles(ctx: PackagerContext): readonly SupportFile[];
   /** Paths that must exist in the repository for packaging to work (checked by the driver). */
   inputs(ctx: PackagerContext): readonly string[];
+  /** The quick proof that the built package starts; the preflight requires one. @default - none declared */
+  readonly smokeCheck?: SmokeCheck;
+  /** What the preflight checks for the package stage. */
+  preflight(ctx: PackagerContext): PackagerPreflight;
+  /** What the package bundles besides the application's modules, as Markdown list items for the docs. */
+  bundleContents(ctx: PackagerContext): readonly string[];
   /** How to run the packaged application from inside `packageDir`'s parent, for docs and smoke tests. */
   launchCommand(ctx: PackagerContext): string;
   validate(problems: ProblemList, path: string): void;

@@ -4,6 +4,7 @@ import * as checks from './checks';
 import { ImageStage, ImageStageProps, StageUser } from './image-stage';
 import { constructPath, ProblemList } from './model-error';
 import { Packager, PackagerContext } from './packager';
+import { validatePythonModel } from './python-checks';
 import { Step, StageStep } from './stage-step';
 
 /** A stage of the pipeline: its name plus the stage's data. */
@@ -241,6 +242,7 @@ export class Pipeline {
       problems.add(path, 'stages', 'needs at least two stages (a first one FROM an image, and a package stage FROM a stage)');
     }
     this.validateStages(problems);
+    validatePythonModel(problems, this);
     if (props.packager) props.packager.validate(problems, `${path}/packager`);
     else problems.add(path, 'packager', 'is required');
     problems.throwIfAny();

@@ -1,7 +1,8 @@
 import { dottedName } from './python-literal';
 import * as checks from '../model/checks';
 import { ProblemList } from '../model/model-error';
-import { Packager, PackagerContext, SupportFile } from '../model/packager';
+import { Packager, PackagerContext, PackagerPreflight, SupportFile } from '../model/packager';
+import { SmokeCheck, validateSmokeCheck } from '../model/smoke-check';
 import { shellQuote } from '../shell/shell-quote';
 
 export interface ZipappPackagerProps {
@@ -16,6 +17,8 @@ export interface ZipappPackagerProps {
   readonly bundle?: readonly string[];
   /** The interpreter line of the archive. @default "/usr/bin/env python3" */
   readonly interpreter?: string;
+  /** The quick proof that the built package starts. @default - none (the preflight reports it) */
+  readonly smokeCheck?: SmokeCheck;
 }
 
 /**
@@ -26,6 +29,10 @@ export class ZipappPackager implements Packager {
   public readonly name = 'zipapp';
 
   constructor(private readonly props: ZipappPackagerProps) {}
+
+  public get smokeCheck(): SmokeCheck | undefined {
+    return this.props.smokeCheck;
+  }
 
   public describe(ctx: PackagerContext): string {
     return `zipapp archive ${this.archive(ctx)} of ${this.sourceDir}/ (entry ${this.props.main})`;
@@ -52,6 +59,24 @@ export class ZipappPackager implements Packager {
     return [this.sourceDir];
   }
 
+  public preflight(): PackagerPreflight {
+    return {
+      entryModule: (this.props.main ?? '').split(':')[0],
+      repositorySources: [this.sourceDir],
+      imageSources: this.props.bundle ?? [],
+      importPaths: [this.sourceDir],
+      modules: [],
+    };
+  }
+
+  public bundleContents(ctx: PackagerContext): readonly string[] {
+    return [
+      `- A single-file archive \`${this.archive(ctx)}\` that runs with \`${this.interpreter}\`, entry \`${this.props.main}\``,
+      `- The application's packages from \`${this.sourceDir}/\``,
+      ...(this.props.bundle ?? []).map((dir) => `- Everything in \`${dir}\` of the package stage's image (the installed dependencies)`),
+    ];
+  }
+
   public launchCommand(ctx: PackagerContext): string {
     return `python3 ${ctx.appName}/${ctx.appName}.pyz`;
   }
@@ -64,6 +89,7 @@ export class ZipappPackager implements Packager {
     }
     (this.props.bundle ?? []).forEach((d, i) => checks.check(problems, path, `bundle[${i}]`, d, checks.absolutePath));
     checks.check(problems, path, 'interpreter', this.interpreter, checks.nonEmpty);
+    if (this.props.smokeCheck) validateSmokeCheck(problems, path, 'smokeCheck', this.props.smokeCheck);
   }
 
   private get sourceDir(): string {

@@ -3,6 +3,7 @@ import { Component, Project } from 'projen';
 import {
   BuildDocumentation, BuildDriverScript, Dockerignore, EnvExample, PackageScript, StageDockerfile, ValidationScript,
 } from './pipeline-files';
+import { PreflightProgram } from './preflight-file';
 import { Pipeline, PipelineProps } from '../model/pipeline';
 import { DocumentedWorkflows } from '../docs/build-doc';
 
@@ -33,6 +34,7 @@ export class PackagingPipeline extends Component {
     new PackageScript(this);
     new ValidationScript(this);
     new BuildDocumentation(this);
+    new PreflightProgram(this);
   }
 
   /** A path of this pipeline (relative to its root) as a path of the project. */

@@ -6,6 +6,8 @@ set -euo pipefail
 
 readonly DRIVER_PATH=./bin/docker.sh
 readonly ROOT_FROM_SCRIPT=..
+# The exit status when the preflight finds a problem (check, or before a build).
+readonly EXIT_PREFLIGHT=3
 
 # --- The pipeline model (generated) ---
 # shellcheck disable=SC2034 # shared by the driver and the validation script; each reads part of it
@@ -252,6 +254,61 @@ prepare_output_dirs() {
   printf '\n=== %s %s%s %s ===\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "${DRIVER_PATH}" "${CI_FLAG}" "${COMMAND}" >>"${BUILD_LOG}"
 }
 
+# --- Build driver: preflight ---
+
+# The preflight program: generated next to the package script, in the support folder.
+preflight_program() {
+  printf '%s/preflight.py' "$(dirname "${PACKAGE_SCRIPT}")"
+}
+
+# Runs the preflight on the stages up to $1 (all when empty); its lines go to PREFLIGHT_OUTPUT.
+# Returns 0 (no problem), 1 (problems) or 2 (it could not run).
+run_preflight() {
+  local stage=$1 args=() status=0
+  if [[ -n "${stage}" ]]; then args=(--stage "${stage}"); fi
+  if ! command -v python3 >/dev/null 2>&1; then
+    PREFLIGHT_OUTPUT="preflight: python3 is missing on this host; install python3 (the preflight runs before every build)"
+    return 2
+  fi
+  PREFLIGHT_OUTPUT=$(python3 "$(preflight_program)" "${args[@]}" 2>&1) || status=$?
+  return "${status}"
+}
+
+# The check command: every finding on stdout; exit EXIT_PREFLIGHT when there is a problem.
+check_stages() {
+  local status=0
+  run_preflight '' || status=$?
+  printf '%s\n' "${PREFLIGHT_OUTPUT}"
+  if [[ "${status}" != 0 ]]; then
+    printf '%s: error: the preflight found problems (listed above); fix the repository or the model in .projenrc.ts\n' "${DRIVER_PATH}" >&2
+    exit "${EXIT_PREFLIGHT}"
+  fi
+}
+
+# Before build and build_<stage>: a dry run shows the problems as warnings and goes on; a real
+# run stops before any docker command when there is one.
+preflight_before_build() {
+  local command=$1 stage='' status=0 line
+  if [[ "${command}" == build_* ]]; then
+    stage=${command#build_}
+    stage_description "${stage}" >/dev/null || return 0 # an unknown stage: the build step says so
+  fi
+  run_preflight "${stage}" || status=$?
+  if [[ "${DRY_RUN}" == 1 ]]; then
+    while IFS= read -r line; do say "# ${line/ problem: / warning: }"; done <<<"${PREFLIGHT_OUTPUT}"
+    return 0
+  fi
+  if [[ "${status}" == 0 ]]; then
+    say "${PREFLIGHT_OUTPUT##*$'\n'}"
+    return 0
+  fi
+  while IFS= read -r line; do
+    if [[ "${line}" == *' problem: '* || "${status}" == 2 ]]; then printf '%s\n' "${line}" >&2; fi
+  done <<<"${PREFLIGHT_OUTPUT}"
+  printf '%s: error: the preflight found problems (listed above), so nothing was built; fix them, then run %s check\n' "${DRIVER_PATH}" "${DRIVER_PATH}" >&2
+  exit "${EXIT_PREFLIGHT}"
+}
+
 # --- Build driver: image stages ---
 
 image_of() {
@@ -431,6 +488,8 @@ $(for stage in "${STAGES[@]}"; do printf '  %-16s %s\n' "build_${stage}" "$(stag
   build            all stages in order, then the package in ./${ARTIFACT}
   shell            an interactive shell in the $(stage_parent "${PACKAGE_STAGE}") image (repository mounted unless --ci)
   clean            remove this pipeline's containers and images (by label) and ./dist/*, ./build/*
+  check            the preflight alone: each stage has what its steps need (no docker needed);
+                   it also runs with --dry-run (as warnings) and before every build (stops it)
   help             this text
 
 Options (in any order, before or after the command):
@@ -450,6 +509,7 @@ Environment:
   KEEP_CONTAINERS  1 = keep the package container after copying the package out
 
 Logs: ./${BUILD_LOG} (all docker output), ./${PACKAGER_LOG} (packager output).
+Exit status: 0 done, 1 error, 2 usage error, ${EXIT_PREFLIGHT} the preflight found problems.
 USAGE
 }
 
@@ -491,11 +551,12 @@ main() {
     exit 0
   fi
   case "${COMMAND}" in
-    build | shell | clean | build_*) ;;
+    build | shell | clean | check | build_*) ;;
     *) usage_error "unknown command '${COMMAND}'" ;;
   esac
 
   cd "$(dirname "${BASH_SOURCE[0]}")/${ROOT_FROM_SCRIPT}"
+  if [[ "${COMMAND}" == check ]]; then check_stages && exit 0; fi
   DOCKER=${DOCKER:-docker}
   CI_FLAG=''
   if [[ "${MODE}" == ci ]]; then CI_FLAG=' --ci'; fi
@@ -507,6 +568,7 @@ main() {
   if [[ "${COMMAND}" != clean ]]; then prepare_output_dirs; fi
   say "${PIPELINE_TITLE}: ${COMMAND}, ${MODE} mode, $([[ "${DOCKER_BUILDKIT}" == 1 ]] && echo BuildKit || echo 'legacy builder'), docker client ${DOCKER}, IDs ${HOST_UID}:${HOST_GID}$([[ "${DRY_RUN}" == 1 ]] && echo ', dry run')"
 
+  case "${COMMAND}" in build | build_*) preflight_before_build "${COMMAND}" ;; esac
   case "${COMMAND}" in
     build) build_all ;;
     shell) open_shell ;;

@@ -17,6 +17,8 @@ $(for stage in "${STAGES[@]}"; do printf '  %-16s %s\n' "build_${stage}" "$(stag
   build            all stages in order, then the package in ./${ARTIFACT}
   shell            an interactive shell in the $(stage_parent "${PACKAGE_STAGE}") image (repository mounted unless --ci)
   clean            remove this pipeline's containers and images (by label) and ./dist/*, ./build/*
+  check            the preflight alone: each stage has what its steps need (no docker needed);
+                   it also runs with --dry-run (as warnings) and before every build (stops it)
   help             this text
 
 Options (in any order, before or after the command):
@@ -36,6 +38,7 @@ Environment:
   KEEP_CONTAINERS  1 = keep the package container after copying the package out
 
 Logs: ./${BUILD_LOG} (all docker output), ./${PACKAGER_LOG} (packager output).
+Exit status: 0 done, 1 error, 2 usage error, ${EXIT_PREFLIGHT} the preflight found problems.
 USAGE
 }
 
@@ -77,11 +80,12 @@ main() {
     exit 0
   fi
   case "${COMMAND}" in
-    build | shell | clean | build_*) ;;
+    build | shell | clean | check | build_*) ;;
     *) usage_error "unknown command '${COMMAND}'" ;;
   esac
 
   cd "$(dirname "${BASH_SOURCE[0]}")/${ROOT_FROM_SCRIPT}"
+  if [[ "${COMMAND}" == check ]]; then check_stages && exit 0; fi
   DOCKER=${DOCKER:-docker}
   CI_FLAG=''
   if [[ "${MODE}" == ci ]]; then CI_FLAG=' --ci'; fi
@@ -93,6 +97,7 @@ main() {
   if [[ "${COMMAND}" != clean ]]; then prepare_output_dirs; fi
   say "${PIPELINE_TITLE}: ${COMMAND}, ${MODE} mode, $([[ "${DOCKER_BUILDKIT}" == 1 ]] && echo BuildKit || echo 'legacy builder'), docker client ${DOCKER}, IDs ${HOST_UID}:${HOST_GID}$([[ "${DRY_RUN}" == 1 ]] && echo ', dry run')"
 
+  case "${COMMAND}" in build | build_*) preflight_before_build "${COMMAND}" ;; esac
   case "${COMMAND}" in
     build) build_all ;;
     shell) open_shell ;;
