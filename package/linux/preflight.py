@@ -179,7 +179,12 @@ def lay_out(stages, root, scratch, report):
 
 # --- Metadata of the dependency manifest ---
 
-MISSING_FILE = re.compile(r"No such file or directory: '([^']+)'")
+# A file the manifest's code could not open: an error, or setuptools' warning for a file it names.
+MISSING_FILE = re.compile(r"No such file or directory: '([^']+)'|File '([^']+)' cannot be found")
+
+
+def missing_files(text):
+    return [a or b for a, b in MISSING_FILE.findall(text)]
 
 
 def run_python(arguments, cwd):
@@ -236,14 +241,17 @@ class Manifest:
                 f"{self.name} needs {in_repository} ({what}), which is missing in the repository too; add it, or change {self.repository_path}",
             )
 
-    def explain_failure(self, report, how, result):
-        output = f"{result.stderr}\n{result.stdout}"
-        missing = MISSING_FILE.findall(output)
-        if missing:
-            path = missing[-1]
+    def explain_missing_files(self, report, how, result):
+        """Names the files the manifest's code could not find; returns whether there was one."""
+        missing = missing_files(f"{result.stderr}\n{result.stdout}")
+        for path in dict.fromkeys(missing):
             relative = os.path.relpath(path, self.folder) if os.path.isabs(path) else path
-            self.explain_missing(report, relative, f"{how} failed with FileNotFoundError")
-        else:
+            self.explain_missing(report, relative, f"{how} {'failed with FileNotFoundError' if result.returncode else 'could not find it'}")
+        return bool(missing)
+
+    def explain_failure(self, report, how, result):
+        if not self.explain_missing_files(report, how, result):
+            output = f"{result.stderr}\n{result.stdout}"
             report.problem(self.stage["name"], f"{how} failed with only the files stage {self.stage['name']} copies: {last_line(output)}")
 
 
@@ -285,6 +293,8 @@ def setup_py_requirements(manifest, report, scratch):
     if result.returncode != 0:
         manifest.explain_failure(report, how, result)
         return None
+    if manifest.explain_missing_files(report, how, result):
+        return None
     found = glob.glob(os.path.join(out, "*.egg-info", "PKG-INFO")) + glob.glob(os.path.join(out, "PKG-INFO"))
     if not found:
         report.problem(manifest.stage["name"], f"{how} wrote no PKG-INFO; check {manifest.repository_path}")
@@ -308,10 +318,11 @@ def load_toml(path):
         return tomllib.load(file)
 
 
-# Calls a PEP 517 backend's prepare_metadata_for_build_wheel; exit 3: the backend is not importable here.
+# Calls a PEP 517 backend's prepare_metadata_for_build_wheel and writes the metadata folder's path
+# to a file (the backend may print anything); exit 3: the backend is not importable here.
 METADATA_HOOK = r"""
 import importlib, json, os, sys
-backend, backend_path, out = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
+backend, backend_path, out, answer = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3], sys.argv[4]
 sys.path[:0] = [os.path.abspath(p) for p in backend_path]
 module_name, _, attribute = backend.partition(":")
 try:
@@ -325,7 +336,9 @@ hook = getattr(backend_object, "prepare_metadata_for_build_wheel", None)
 if hook is None:
     print("backend has no prepare_metadata_for_build_wheel")
     sys.exit(3)
-print(os.path.join(out, hook(out, {})))
+folder = os.path.join(out, hook(out, {}))
+with open(answer, "w", encoding="utf-8") as file:
+    file.write(folder)
 """
 
 
@@ -343,17 +356,21 @@ def pyproject_requirements(manifest, report, scratch):
     backend = build_system.get("build-backend")
     if backend:
         out = tempfile.mkdtemp(dir=scratch)
+        answer = os.path.join(scratch, "metadata-folder")
         how = f"the metadata hook of {backend}"
-        result = run_python(["-c", METADATA_HOOK, backend, json.dumps(build_system.get("backend-path", [])), out], manifest.folder)
+        result = run_python(["-c", METADATA_HOOK, backend, json.dumps(build_system.get("backend-path", [])), out, answer], manifest.folder)
+        if manifest.explain_missing_files(report, how, result):
+            return None
         if result.returncode == 0:
-            with open(os.path.join(result.stdout.strip().splitlines()[-1], "METADATA"), encoding="utf-8") as metadata:
+            with open(answer, encoding="utf-8") as file, open(os.path.join(file.read(), "METADATA"), encoding="utf-8") as metadata:
                 requires = header_field(metadata.read(), "Requires-Python") or ""
             report.ok(manifest.stage["name"], f"{how} generated the metadata with only the files the stage copies")
             return [(f"{manifest.repository_path} (requires-python)", requires)]
-        if result.returncode != 3:
-            manifest.explain_failure(report, how, result)
-            return None
-        report.note(manifest.stage["name"], f"{backend} is not importable on this host: read the [project] table instead")
+        if result.returncode == 3:
+            report.note(manifest.stage["name"], f"{backend} is not importable on this host: read the [project] table instead")
+        else:
+            # Not a missing file: most often the host's build tools (e.g. no wheel package), not the stage.
+            report.note(manifest.stage["name"], f"{how} failed on this host ({last_line(result.stderr or result.stdout)}): read the [project] table instead")
     return project_table_requirements(manifest, data, report)
 
 
