@@ -91,6 +91,11 @@ class Recorder:
         return modules, api
 
 
+def last_line(text):
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1].strip() if lines else ""
+
+
 def module_location(module, pathex):
     """(exists, path) for a module whose top-level package is in pathex; None for a third-party one."""
     parts = module.split(".")
@@ -123,16 +128,19 @@ def execute(spec, distpath, workpath):
         "__name__": "__main__", "__file__": spec, "SPEC": spec, "SPECPATH": os.path.dirname(spec),
         "specnm": os.path.splitext(os.path.basename(spec))[0], "DISTPATH": distpath, "workpath": workpath,
     })
+    error = None
     try:
         with open(spec, encoding="utf-8") as source:
             exec(compile(source.read(), spec, "exec"), namespace)
+    except Exception:
+        error = traceback.format_exc()
     finally:
         for name, module in saved.items():
             if module is None:
                 sys.modules.pop(name, None)
             else:
                 sys.modules[name] = module
-    return recorder, namespace
+    return recorder, namespace, error
 
 
 def check(recorder, namespace, root, distpath):
@@ -228,13 +236,16 @@ def main(argv):
     with tempfile.TemporaryDirectory(prefix="spec-recorder-") as scratch:
         distpath = os.path.join(scratch, "dist")
         os.makedirs(distpath)
-        try:
-            recorder, namespace = execute(spec, distpath, os.path.join(scratch, "build"))
-        except Exception:
-            print(f"spec-recorder: the spec {args.spec} failed:\n{traceback.format_exc()}", file=sys.stderr)
-            return 2
+        recorder, namespace, error = execute(spec, distpath, os.path.join(scratch, "build"))
+        if error:
+            print(f"spec-recorder: the spec {args.spec} failed:\n{error}", file=sys.stderr)
+            if not recorder.analyses:
+                return 2
         root = os.path.abspath(args.root or namespace.get("ROOT") or os.path.dirname(spec))
         result = check(recorder, namespace, root, distpath)
+        if error:
+            # What the spec named before it stopped is still listed.
+            result["problems"].append(f"the spec stopped: {last_line(error)}")
     for line in result["lines"]:
         print(f"spec-recorder: {line}")
     for problem in result["problems"]:
@@ -242,7 +253,7 @@ def main(argv):
     if args.json:
         with open(args.json, "w", encoding="utf-8") as out:
             json.dump(result, out, indent=2)
-    return 1 if result["problems"] else 0
+    return 2 if error else 1 if result["problems"] else 0
 
 
 if __name__ == "__main__":
