@@ -135,7 +135,9 @@ export const AIRUNNER_STAGES: readonly StageDefinition[] = [
       PIP_DISABLE_PIP_VERSION_CHECK: '1',
       NLTK_DATA,
     },
-    pythonDependencies: { manifest: 'setup.py' },
+    // setup.py has package_dir={"": "src"}: setuptools' egg_info writes into src/, so the install needs the
+    // folder; it stays empty here (find_packages("src") finds nothing), the sources come in the package stage.
+    pythonDependencies: { manifest: 'setup.py', emptyFolders: ['src'] },
     steps: [
       // The dependency manifest and what it reads at install time (long_description=open("README.md")),
       // nothing of the application, so that editing the application never invalidates this layer.
@@ -146,7 +148,7 @@ export const AIRUNNER_STAGES: readonly StageDefinition[] = [
       // pyinstaller==6.12.0 from the same resolution. Not editable: the package stage copies src/.
       // The original's follow-up unpinned upgrades (-U langchain-community mediapipe timm) are left
       // out: they made the build unreproducible; pin such versions in setup.py instead.
-      Step.run(`python3 -m pip install --user --no-cache-dir '.[all_dev]'`, { cacheDirectories: [`${HOME}/.cache/pip`] }),
+      Step.run(['mkdir -p src', `python3 -m pip install --user --no-cache-dir '.[all_dev]'`], { cacheDirectories: [`${HOME}/.cache/pip`] }),
       Step.run('python3 -m nltk.downloader -d "$NLTK_DATA" punkt stopwords'),
     ],
   },

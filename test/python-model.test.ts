@@ -34,6 +34,8 @@ test.each<[string, Partial<StageDefinition>, string]>([
   ['runtime', { pythonDependencies: { manifest: 'setup.cfg' } }, '[App/runtime] pythonDependencies.manifest: "setup.cfg" is not a manifest the preflight reads (setup.py, pyproject.toml or requirements*.txt)'],
   ['runtime', { pythonDependencies: { manifest: '../setup.py' } }, '[App/runtime] pythonDependencies.manifest: "../setup.py" escapes the repository ("..")'],
   ['package', { pythonDependencies: { manifest: 'requirements.txt' } }, '[App/package] pythonDependencies: only one stage installs the Python dependencies (already declared by stage "runtime")'],
+  ['runtime', { pythonDependencies: { manifest: 'setup.py', emptyFolders: ['lib'] } }, '[App/runtime] pythonDependencies.emptyFolders[0]: no run step of the stage creates "lib"; add "mkdir -p lib" before the install command'],
+  ['runtime', { pythonDependencies: { manifest: 'setup.py', emptyFolders: ['$(x)'] } }, '[App/runtime] pythonDependencies.emptyFolders[0]: "$(x)" must be a plain folder name (letters, digits, ".", "_", "-", "/")'],
   ['base', { python: undefined }, '[App/runtime] pythonDependencies: the preflight compares the manifest\'s requires-python with the stage\'s Python, but no stage of base, runtime declares one; add python: { version: "3.x.y" } to the stage that installs Python'],
 ])('%s %j', (stage, fields, message) => {
   expect(problems(set(stage, fields))).toEqual([message, SMOKE]);

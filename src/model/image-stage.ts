@@ -125,7 +125,7 @@ export class ImageStage extends Construct {
       checks.check(problems, path, `labels.${key}`, key, checks.labelKey);
       checks.check(problems, path, `labels.${key}`, value, checks.noLineBreak);
     }
-    validatePythonFields(problems, path, p.python, p.pythonDependencies);
+    validatePythonFields(problems, path, p.python, p.pythonDependencies, p.steps);
   }
 }
 

@@ -1,5 +1,6 @@
 import * as checks from './checks';
 import { ProblemList } from './model-error';
+import { StageStep } from './stage-step';
 
 /**
  * The Python interpreter a stage installs (e.g. Ubuntu 22.04's python3.10 is 3.10.12). The
@@ -25,6 +26,14 @@ export interface PythonDependencies {
    * command runs), e.g. "setup.py", "pyproject.toml" or "requirements.txt".
    */
   readonly manifest: string;
+  /**
+   * Folders, relative to the working directory, that the install needs to exist but whose
+   * contents come in a later stage: e.g. "src" for a setup.py with package_dir={"": "src"}
+   * (setuptools' egg_info writes there). A run step of the stage must create each one with
+   * `mkdir -p` before the install; the preflight creates them in its scratch folder.
+   * @default []
+   */
+  readonly emptyFolders?: readonly string[];
 }
 
 const VERSION = /^[0-9]+\.[0-9]+\.[0-9]+$/;
@@ -38,7 +47,7 @@ export function manifestKind(manifest: string): ManifestKind | undefined {
 }
 
 /** Problems of a stage's `python` and `pythonDependencies` fields. */
-export function validatePythonFields(problems: ProblemList, path: string, python?: PythonRuntime, dependencies?: PythonDependencies): void {
+export function validatePythonFields(problems: ProblemList, path: string, python?: PythonRuntime, dependencies?: PythonDependencies, steps?: readonly StageStep[]): void {
   if (python !== undefined) {
     const version = python.version ?? '';
     if (!VERSION.test(version)) {
@@ -52,5 +61,21 @@ export function validatePythonFields(problems: ProblemList, path: string, python
     else if (!manifestKind(manifest)) {
       problems.add(path, 'pythonDependencies.manifest', `"${manifest}" is not a manifest the preflight reads (setup.py, pyproject.toml or requirements*.txt)`);
     }
+    (dependencies.emptyFolders ?? []).forEach((folder, i) => {
+      const field = `pythonDependencies.emptyFolders[${i}]`;
+      const problem = checks.relativePath(folder) ?? (/^[A-Za-z0-9_.\/-]+$/.test(folder) ? undefined : `"${folder}" must be a plain folder name (letters, digits, ".", "_", "-", "/")`);
+      if (problem) problems.add(path, field, problem);
+      else if (!(steps ?? []).some((step) => step.kind === 'run' && step.commands.some((c) => createsFolder(c, folder)))) {
+        problems.add(path, field, `no run step of the stage creates "${folder}"; add "mkdir -p ${folder}" before the install command`);
+      }
+    });
   }
+}
+
+/** Whether a shell command has a `mkdir -p` of the folder (as a word of its own). */
+function createsFolder(command: string, folder: string): boolean {
+  return command.split(/\s*(?:&&|;)\s*/).some((part) => {
+    const words = part.trim().split(/\s+/);
+    return words[0] === 'mkdir' && words.includes('-p') && words.slice(1).some((w) => w.replace(/\/$/, '') === folder.replace(/\/$/, ''));
+  });
 }

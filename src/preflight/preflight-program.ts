@@ -39,7 +39,9 @@ export function preflightModel(pipeline: Pipeline): PythonData {
         workdir: pipeline.workdirOf(stage) ?? '/',
         copies: pipeline.stepsOf(stage).flatMap((step) => (step.kind === 'copy' ? [{ sources: [...step.sources], destination: step.destination }] : [])),
         python: python ? { version: python.runtime.version, declaredBy: python.declaredBy.name } : null,
-        dependencies: dependencies ? { manifest: dependencies.manifest, kind: manifestKind(dependencies.manifest) ?? null } : null,
+        dependencies: dependencies
+          ? { manifest: dependencies.manifest, kind: manifestKind(dependencies.manifest) ?? null, emptyFolders: [...(dependencies.emptyFolders ?? [])] }
+          : null,
       };
     }),
     package: {

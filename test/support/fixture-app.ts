@@ -53,10 +53,11 @@ export function fixtureStages(options: FixtureOptions = {}): StageDefinition[] {
       from: { stage: 'base' },
       images: { standard: 'local/readme-app:runtime', ci: 'local/readme-app:runtime_ci' },
       env: { PYTHONPATH: FIXTURE_DEPENDENCIES },
-      pythonDependencies: { manifest: 'setup.py' },
+      // setup.py has package_dir={"": "src"}: the install needs the folder, the sources come later.
+      pythonDependencies: { manifest: 'setup.py', emptyFolders: ['src'] },
       steps: [
         Step.copy(manifest, '/app/'),
-        Step.run(`python3 -m pip install --no-index --no-build-isolation --no-cache-dir --target ${FIXTURE_DEPENDENCIES} .`),
+        Step.run(['mkdir -p src', `python3 -m pip install --no-index --no-build-isolation --no-cache-dir --target ${FIXTURE_DEPENDENCIES} .`]),
       ],
     },
     {

@@ -181,10 +181,13 @@ def lay_out(stages, root, scratch, report):
 
 # A file the manifest's code could not open: an error, or setuptools' warning for a file it names.
 MISSING_FILE = re.compile(r"No such file or directory: '([^']+)'|File '([^']+)' cannot be found")
+# A folder setuptools needs (e.g. the package_dir root, where egg_info writes).
+MISSING_FOLDER = re.compile(r"'([^']+)' does not exist or is not a directory")
 
 
 def missing_files(text):
-    return [a or b for a, b in MISSING_FILE.findall(text)]
+    """[(path, whether only its existence matters)] of what the manifest's code could not find."""
+    return [(a or b, False) for a, b in MISSING_FILE.findall(text)] + [(f, True) for f in MISSING_FOLDER.findall(text)]
 
 
 def run_python(arguments, cwd):
@@ -226,10 +229,17 @@ class Manifest:
         """Where a file the manifest reads (relative to the manifest) is in the repository."""
         return os.path.normpath(os.path.join(os.path.dirname(self.repository_path), relative))
 
-    def explain_missing(self, report, relative, what):
+    def explain_missing(self, report, relative, what, existence_only=False):
         """A file the manifest needs is not in the scratch folder: name it, and where to add it."""
         in_repository = self.repository_file(relative)
-        if os.path.exists(os.path.join(self.root, in_repository)):
+        if existence_only and os.path.isdir(os.path.join(self.root, in_repository)):
+            report.problem(
+                self.stage["name"],
+                f"{self.name} needs the folder {in_repository} ({what}), which stage {self.stage['name']} does not copy; "
+                f"copy it, or, when only the folder must exist (the sources come in a later stage), add it to "
+                f"pythonDependencies.emptyFolders of stage {self.stage['name']} in {CONFIG}",
+            )
+        elif os.path.exists(os.path.join(self.root, in_repository)):
             report.problem(
                 self.stage["name"],
                 f"{self.name} needs {in_repository} ({what}), which stage {self.stage['name']} does not copy; "
@@ -244,9 +254,10 @@ class Manifest:
     def explain_missing_files(self, report, how, result):
         """Names the files the manifest's code could not find; returns whether there was one."""
         missing = missing_files(f"{result.stderr}\n{result.stdout}")
-        for path in dict.fromkeys(missing):
+        for path, existence_only in dict.fromkeys(missing):
             relative = os.path.relpath(path, self.folder) if os.path.isabs(path) else path
-            self.explain_missing(report, relative, f"{how} {'failed with FileNotFoundError' if result.returncode else 'could not find it'}")
+            failed = "failed without it" if existence_only else "failed with FileNotFoundError"
+            self.explain_missing(report, relative, f"{how} {failed if result.returncode else 'could not find it'}", existence_only)
         return bool(missing)
 
     def explain_failure(self, report, how, result):
@@ -285,8 +296,9 @@ def setup_py_requirements(manifest, report, scratch):
     """Runs `setup.py egg_info` on the scratch copy; returns [(what, requires-python)] or None on failure."""
     out = tempfile.mkdtemp(dir=scratch)
     if has_setuptools():
+        # As pip's build runs it: egg_info writes into the package_dir root, which must exist.
         how = "setup.py egg_info"
-        result = run_python([manifest.name, "--quiet", "egg_info", "--egg-base", out], manifest.folder)
+        result = run_python([manifest.name, "--quiet", "egg_info"], manifest.folder)
     else:
         how = "setup.py (with a recording stand-in: setuptools is not installed on this host)"
         result = run_python(["-c", SETUP_PY_STAND_IN, manifest.name, out], manifest.folder)
@@ -295,7 +307,7 @@ def setup_py_requirements(manifest, report, scratch):
         return None
     if manifest.explain_missing_files(report, how, result):
         return None
-    found = glob.glob(os.path.join(out, "*.egg-info", "PKG-INFO")) + glob.glob(os.path.join(out, "PKG-INFO"))
+    found = glob.glob(os.path.join(manifest.folder, "**", "*.egg-info", "PKG-INFO"), recursive=True) + glob.glob(os.path.join(out, "PKG-INFO"))
     if not found:
         report.problem(manifest.stage["name"], f"{how} wrote no PKG-INFO; check {manifest.repository_path}")
         return None
@@ -484,6 +496,8 @@ def check_dependency_stage(stage, stages, root, report):
         before = report.problems
         origins = lay_out(stages, root, scratch, report)
         workdir = os.path.join(scratch, stage["workdir"].lstrip("/"))
+        for folder in dependencies.get("emptyFolders", []):
+            os.makedirs(os.path.join(workdir, folder), exist_ok=True)
         manifest_path = os.path.normpath(os.path.join(workdir, dependencies["manifest"]))
         if not os.path.isfile(manifest_path):
             if report.problems == before:
@@ -694,6 +708,7 @@ MODEL = {
             "dependencies": {
                 "manifest": "requirements.txt",
                 "kind": "requirements.txt",
+                "emptyFolders": [],
             },
         },
         {
