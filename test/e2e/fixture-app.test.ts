@@ -1,8 +1,8 @@
-import { existsSync } from 'fs';
+import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { FIXTURE_LABEL_PREFIX, FIXTURE_PIPELINE, synthFixture } from '../support/fixture-app';
 import {
-  describeRun, describeWithEngine, docker, expectFailure, expectSuccess, imagesWithLabel, requireBaseImage, runCommand, runScript,
+  describeRun, describeWithEngine, docker, E2E_LABEL, E2E_OWNER, expectFailure, expectSuccess, imagesWithLabel, requireBaseImage, runCommand, runScript,
 } from '../support/docker';
 import { PREFLIGHT_EXIT_STATUS } from '../../src';
 
@@ -41,7 +41,8 @@ describeWithEngine('The fixture app (setup.py reads README.md), built for real',
   test('once it copies README.md too, the CI build passes and test_ci_mode.sh reports no failure', () => {
     const run = runScript(fixed.root, 'test_ci_mode.sh', [], { DOCKER_BUILDKIT: '0', BUILD_RUN_ID: runId('fixed') });
     if (run.status !== 0) throw new Error(`test_ci_mode.sh failed\n${describeRun(run, 80)}`);
-    expect(run.stdout).toMatch(/^preflight: 0 problem\(s\)/m);
+    // The driver's output (the preflight's summary first) is in the results log.
+    expect(readFileSync(join(fixed.root, 'ci_mode_test_results.log'), 'utf8')).toMatch(/^preflight: 0 problem\(s\), 5 check\(s\) passed, stages base, runtime, package/m);
     expect(run.stdout.trim().split('\n').pop()).toMatch(/^\d+ passed, 0 failed$/);
   });
 
@@ -54,7 +55,7 @@ describeWithEngine('The fixture app (setup.py reads README.md), built for real',
   });
 
   test('the runtime image really needed README.md: its setup.py ran there and the metadata names the README', () => {
-    const run = docker(['run', '--rm', `local/readme-app:runtime_ci`, 'sh', '-c', `cat ${'/home/appuser/.local/share/readme-app/python'}/readme_app-0.1.0.dist-info/METADATA`]);
+    const run = docker(['run', '--rm', '--label', `${E2E_LABEL}=${E2E_OWNER}`, 'local/readme-app:runtime_ci', 'sh', '-c', `cat ${'/home/appuser/.local/share/readme-app/python'}/readme_app-0.1.0.dist-info/METADATA`]);
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('Its `setup.py` reads this file at install time');
     expect(FIXTURE_PIPELINE).toBe('readme-app');
