@@ -66,6 +66,13 @@ describe('the dependency stage: the manifest\'s metadata from exactly the files 
     expect(lines(passing.stdout, 'ok')).toContain('[stage runtime] ok: setup.py (python_requires) ">=3.9,<4" allows Python 3.11.2 (declared by stage base)');
   });
 
+  test('setup.py egg_info runs as pip\'s build does: without the src folder of package_dir it fails, and the folder is named', () => {
+    const { root } = synthFixture({ emptySrc: false });
+    expect(lines(check(root).stdout, 'problem')).toEqual([
+      '[stage runtime] problem: setup.py needs the folder src (setup.py egg_info failed without it), which stage runtime does not copy; copy it, or, when only the folder must exist (the sources come in a later stage), add it to pythonDependencies.emptyFolders of stage runtime in .projenrc.ts',
+    ]);
+  });
+
   test('a manifest that needs a file missing from the repository too says so', () => {
     const { root } = synthFixture({ copyReadme: false });
     rmSync(join(root, 'README.md'));

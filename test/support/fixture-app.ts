@@ -25,6 +25,8 @@ export const FIXTURE_DEPENDENCIES = '/home/appuser/.local/share/readme-app/pytho
 export interface FixtureOptions {
   /** The runtime stage copies README.md next to setup.py (what setup.py needs). @default true */
   readonly copyReadme?: boolean;
+  /** The runtime stage declares and creates the empty src folder setup.py's package_dir needs. @default true */
+  readonly emptySrc?: boolean;
   /** The Python version the base stage declares (Debian bookworm's). @default "3.11.2" */
   readonly python?: string;
   /** @default "zipapp" */
@@ -54,10 +56,10 @@ export function fixtureStages(options: FixtureOptions = {}): StageDefinition[] {
       images: { standard: 'local/readme-app:runtime', ci: 'local/readme-app:runtime_ci' },
       env: { PYTHONPATH: FIXTURE_DEPENDENCIES },
       // setup.py has package_dir={"": "src"}: the install needs the folder, the sources come later.
-      pythonDependencies: { manifest: 'setup.py', emptyFolders: ['src'] },
+      pythonDependencies: { manifest: 'setup.py', emptyFolders: options.emptySrc ?? true ? ['src'] : [] },
       steps: [
         Step.copy(manifest, '/app/'),
-        Step.run(['mkdir -p src', `python3 -m pip install --no-index --no-build-isolation --no-cache-dir --target ${FIXTURE_DEPENDENCIES} .`]),
+        Step.run([...(options.emptySrc ?? true ? ['mkdir -p src'] : []), `python3 -m pip install --no-index --no-build-isolation --no-cache-dir --target ${FIXTURE_DEPENDENCIES} .`]),
       ],
     },
     {
