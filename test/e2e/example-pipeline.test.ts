@@ -348,14 +348,15 @@ describeWithEngine('A failing step makes the driver fail, with the cause in the 
     const runId = newRunId('failing-stage');
     const env = { DOCKER_BUILDKIT: '0', BUILD_RUN_ID: runId };
     buildStages(copy, args, env, ['base']);
-    // A dependency manifest naming a local package that does not exist: pip fails inside RUN.
-    writeFileSync(join(copy, 'requirements.txt'), './libs/missing\n');
+    // A dependency manifest naming a package that no index has (the build uses none): pip fails
+    // inside RUN. (A missing local path would be caught by the preflight, before any build.)
+    writeFileSync(join(copy, 'requirements.txt'), 'no-such-package==1.0\n');
     const run = expectFailure(driver(copy, [...args, 'build_runtime'], env), `${DRIVER} ${args.join(' ')} build_runtime`);
     expect(run.stderr).toContain('building stage runtime failed; see ./build/build.log');
     const log = read(copy, BUILD_LOG);
     const detail = `\n--- ${BUILD_LOG} (end) ---\n${tail(log)}`;
     if (!/^Step \d+\/\d+ : RUN python3 -m pip install .*-r requirements\.txt$/m.test(log)) throw new Error(`the failing step is not in the log${detail}`);
-    if (!/ERROR: .*\.\/libs\/missing/.test(log)) throw new Error(`pip's error is not in the log${detail}`);
+    if (!/ERROR: .*no-such-package/.test(log)) throw new Error(`pip's error is not in the log${detail}`);
     if (!/returned a non-zero code: 1/.test(log)) throw new Error(`the step's exit status is not in the log${detail}`);
     // The failed build replaced nothing: the runtime image, if any, is not from this run.
     const runtime = `local/desktop-app:runtime${suffix}`;
