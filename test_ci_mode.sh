@@ -307,11 +307,12 @@ build_option_problems() {
     shift
     case "${arg}" in
       --*=*) name=${arg%%=*}; value=${arg#*=} ;;
+      -) contexts+=("${arg}"); continue ;;
       -f?* | -t?* | -o?* | -m?*) name=${arg:0:2}; value=${arg:2} ;;
       -*)
         name=${arg}
         value=''
-        if ! in_list "${BUILD_FLAG_OPTIONS}" "${name}"; then
+        if in_list "${BUILD_HOST_OPTIONS}${BUILD_CHECKED_OPTIONS}${BUILD_VALUE_OPTIONS}" "${name}"; then
           value=${1-}
           shift || true
         fi

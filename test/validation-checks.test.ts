@@ -1,0 +1,250 @@
+import { spawnSync } from 'child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { presetProject } from './support/project';
+
+/*
+ * The decisions of the generated validation script's isolation proof, without an engine: its
+ * functions are sourced from the example's generated test_ci_mode.sh (with its real pipeline data)
+ * and run by bash on recorded calls, Dockerfiles and inspection records made up here. The end-to-end
+ * tests (test/e2e/isolation.test.ts) run the same script against a real engine.
+ */
+
+const project = presetProject();
+project.synth();
+const ROOT = join(project.outdir, 'examples/desktop-app');
+const SCRATCH = mkdtempSync(join(tmpdir(), 'staged-build-validation-'));
+/** The generated script without its last line (main "$@"): only its data and functions. */
+const FUNCTIONS = join(SCRATCH, 'functions.sh');
+const generated = readFileSync(join(ROOT, 'test_ci_mode.sh'), 'utf8');
+if (!generated.endsWith('\nmain "$@"\n')) throw new Error('test_ci_mode.sh no longer ends with main "$@"');
+writeFileSync(FUNCTIONS, generated.slice(0, -'main "$@"\n'.length));
+
+/** Runs bash code with the script's functions loaded, in the example's root; returns stdout lines. */
+function bash(code: string, args: string[] = []): string[] {
+  const result = spawnSync('bash', ['-c', `source "${FUNCTIONS}"\n${code}`, 'bash', ...args], { cwd: ROOT, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`bash exited ${result.status}: ${result.stderr}`);
+  return result.stdout.split('\n').filter((l) => l !== '');
+}
+
+/** What inspect_call makes of one recorded call: its command, then its problems. */
+function inspectCall(args: string[]): { command: string; problems: string[] } {
+  const [command, ...problems] = bash('CALL_CWD=$PWD; inspect_call "$@"; printf "%s\\n" "${CALL_COMMAND}" "${CALL_PROBLEMS[@]}"', args);
+  return { command, problems };
+}
+
+const IMAGE = 'local/desktop-app:package_ci';
+
+describe('recorded docker run/create calls', () => {
+  test("the driver's own package container passes", () => {
+    expect(inspectCall(['create', '--name', 'desktop-app_package_1', '--label', 'a=b', '--label', 'c=d',
+      '--env', 'BUILD_RUN_ID=1', IMAGE, 'bash', 'package/linux/package.sh'])).toEqual({ command: 'create', problems: [] });
+    expect(inspectCall(['container', 'run', '--rm', '-it', '-e', 'X=1', '--network', 'bridge', '--user=1000:1000', IMAGE, 'true']))
+      .toEqual({ command: 'run', problems: [] });
+  });
+
+  // Every spelling of a mount, a host path, a device, a privilege or a host namespace.
+  test.each([
+    [['run', '-v', '/srv:/app', IMAGE], '-v /srv:/app'],
+    [['run', '-v/srv:/app', IMAGE], '-v /srv:/app'],
+    [['run', '-itv', '/srv:/app', IMAGE], '-v /srv:/app'],
+    [['run', '--rm', '--volume', '/srv:/app', IMAGE], '--volume /srv:/app'],
+    [['run', '--volume=/srv:/app', IMAGE], '--volume /srv:/app'],
+    [['create', '--volume', 'named:/cache', IMAGE], '--volume named:/cache'],
+    [['create', '--mount', 'type=bind,source=/srv,target=/app', IMAGE], '--mount type=bind,source=/srv,target=/app'],
+    [['create', '--mount=type=volume,target=/app', IMAGE], '--mount type=volume,target=/app'],
+    [['run', '--tmpfs', '/tmp', IMAGE], '--tmpfs /tmp'],
+    [['run', '--tmpfs=/tmp', IMAGE], '--tmpfs /tmp'],
+    [['run', '--volumes-from', 'other', IMAGE], '--volumes-from other'],
+    [['run', '--volume-driver', 'local', IMAGE], '--volume-driver local'],
+    [['run', '--privileged', IMAGE], '--privileged'],
+    [['run', '--privileged=false', IMAGE], '--privileged false'],
+    [['run', '--device', '/dev/fuse', IMAGE], '--device /dev/fuse'],
+    [['run', '--device-cgroup-rule', 'c 1:3 mr', IMAGE], '--device-cgroup-rule c 1:3 mr'],
+    [['run', '--gpus', 'all', IMAGE], '--gpus all'],
+    [['run', '--cap-add', 'SYS_ADMIN', IMAGE], '--cap-add SYS_ADMIN'],
+    [['run', '--security-opt', 'apparmor=unconfined', IMAGE], '--security-opt apparmor=unconfined'],
+    [['run', '--env-file', '.env', IMAGE], '--env-file .env'],
+    [['run', '--runtime', 'nvidia', IMAGE], '--runtime nvidia'],
+    [['run', '--use-api-socket', IMAGE], '--use-api-socket'],
+    [['run', '--network', 'host', IMAGE], '--network host'],
+    [['run', '--network=host', IMAGE], '--network host'],
+    [['run', '--net=host', IMAGE], '--net host'],
+    [['run', '--pid', 'host', IMAGE], '--pid host'],
+    [['run', '--ipc=host', IMAGE], '--ipc host'],
+    [['run', '--uts', 'host', IMAGE], '--uts host'],
+    [['run', '--userns=host', IMAGE], '--userns host'],
+    [['run', '--cgroupns', 'host', IMAGE], '--cgroupns host'],
+    [['run', '--frobnicate', 'x', IMAGE], '--frobnicate (an option not known to be safe)'],
+    [['run', '-Z', IMAGE], '-Z (an option not known to be safe)'],
+  ])('%j fails: %s', (args, problem) => {
+    expect(inspectCall(args as string[])).toEqual({ command: (args as string[])[0], problems: [problem] });
+  });
+
+  test('the command and its arguments after the image are not options', () => {
+    expect(inspectCall(['run', '--rm', IMAGE, 'bash', '-v', '--privileged'])).toEqual({ command: 'run', problems: [] });
+    expect(inspectCall(['run', '-e', '-v', IMAGE])).toEqual({ command: 'run', problems: [] }); // -v is -e's value
+  });
+
+  test('every problem of a call is named', () => {
+    expect(inspectCall(['container', 'create', '-v', '/a:/a', '--tmpfs', '/t', '--privileged', IMAGE]).problems)
+      .toEqual(['-v /a:/a', '--tmpfs /t', '--privileged']);
+  });
+});
+
+describe('recorded calls: the command, and the engine it talks to', () => {
+  test.each([
+    [['info'], 'info'], [['buildx', 'version'], 'version'], [['image', 'inspect', 'x'], 'inspect'],
+    [['container', 'ls', '-a'], 'ps'], [['image', 'rm', 'x'], 'rmi'], [['start', '--attach', 'c'], 'start'],
+    [['cp', 'c:/app/dist/.', 'dist/'], 'cp'], [['--log-level', 'debug', 'ps'], 'ps'], [['-D', 'rm', '-f', 'c'], 'rm'],
+  ])('%j is the safe command %s', (args, command) => {
+    expect(inspectCall(args)).toEqual({ command, problems: [] });
+  });
+
+  test.each([
+    [['compose', 'up'], 'unknown: compose'], [['volume', 'create', 'v'], 'unknown: volume'],
+    [['exec', 'c', 'sh'], 'unknown: exec'], [['container', 'update', 'c'], 'unknown: container update'],
+    [['system', 'prune', '-af'], 'unknown: system prune'], [[], 'unknown: (none)'],
+  ])('%j is not known to be safe', (args, command) => {
+    expect(inspectCall(args).command).toBe(command);
+  });
+
+  test.each([
+    [['-H', 'tcp://elsewhere:2375', 'ps']], [['--host=unix:///other.sock', 'ps']], [['--context', 'other', 'ps']], [['--config', '/tmp/c', 'ps']],
+  ])('%j talks to an engine that is not watched', (args) => {
+    expect(inspectCall(args).problems).toEqual([`global option ${args[0]} (another engine, or not known to be safe)`]);
+  });
+});
+
+describe('recorded docker build calls', () => {
+  const ok = ['--file', 'package/linux/Dockerfile.base', '--tag', 'local/desktop-app:base_ci', '--label', 'x=y',
+    '--force-rm', '--build-arg', 'HOST_UID=1000', '--progress=plain'];
+
+  test("the driver's builds pass, with any spelling of the command", () => {
+    for (const command of [['build'], ['image', 'build'], ['builder', 'build'], ['buildx', 'build']]) {
+      expect(inspectCall([...command, ...ok, '.'])).toEqual({ command: 'build', problems: [] });
+    }
+    expect(inspectCall(['build', '-fpackage/linux/Dockerfile.runtime', '--network=none', '--cache-from', 'registry/x:y', ROOT]).problems).toEqual([]);
+  });
+
+  test.each([
+    [['--secret', 'id=x,src=/etc/shadow'], '--secret id=x,src=/etc/shadow'],
+    [['--ssh', 'default'], '--ssh default'],
+    [['--build-context', 'extra=/home'], '--build-context extra=/home'],
+    [['--allow', 'network.host'], '--allow network.host'],
+    [['--security-opt', 'seccomp=unconfined'], '--security-opt seccomp=unconfined'],
+    [['--add-host', 'h:1.2.3.4'], '--add-host h:1.2.3.4'],
+    [['--network', 'host'], '--network host'],
+    [['--network=host'], '--network host'],
+    [['--cache-from', 'type=local,src=/srv/cache'], '--cache-from type=local,src=/srv/cache (a host directory)'],
+    [['--frobnicate'], '--frobnicate (an option not known to be safe)'],
+  ])('%j fails: %s', (extra, problem) => {
+    expect(inspectCall(['build', ...ok, ...extra, '.']).problems).toEqual([problem]);
+  });
+
+  test.each([
+    [['build', '--file', 'other/Dockerfile', '.'], '--file other/Dockerfile (not a Dockerfile of this pipeline)'],
+    [['build', '.'], '--file ./Dockerfile (not a Dockerfile of this pipeline)'],
+    [['build', '--file', '-', '.'], '--file - (not a Dockerfile of this pipeline)'],
+    [['build', '--file', 'package/linux/Dockerfile.base', '-'], 'build context - (not the pipeline root)'],
+    [['build', '--file', 'package/linux/Dockerfile.base', 'https://example.com/repo.git'], 'build context https://example.com/repo.git (not the pipeline root)'],
+    [['build', '--file', 'package/linux/Dockerfile.base', '.', 'src'], 'build context: expected one, got 2 (. src)'],
+  ])('%j fails: %s', (args, problem) => {
+    expect(inspectCall(args).problems).toEqual([problem]);
+  });
+
+  test('a context other than the pipeline root fails (a relative --file is read from the working directory, as docker does)', () => {
+    expect(inspectCall(['build', '--file', 'package/linux/Dockerfile.base', '/']).problems)
+      .toEqual([`build context / (not the pipeline root ${ROOT})`]);
+    expect(inspectCall(['build', '--file', 'package/linux/Dockerfile.base', 'src/..']).problems).toEqual([]);
+  });
+});
+
+describe('RUN options in the Dockerfiles', () => {
+  let counter = 0;
+  function problems(text: string): string[] {
+    const file = join(SCRATCH, `Dockerfile.${++counter}`);
+    writeFileSync(file, text);
+    return bash('dockerfile_problems "$1"', [file]);
+  }
+
+  test("both pipelines' generated Dockerfiles pass", () => {
+    const files = ['examples/desktop-app/package/linux/Dockerfile.base', 'examples/desktop-app/package/linux/Dockerfile.runtime',
+      'examples/desktop-app/package/linux/Dockerfile.package', 'package/linux/Dockerfile.base', 'package/linux/Dockerfile.runtime',
+      'package/linux/Dockerfile.package'];
+    for (const file of files) expect(bash('dockerfile_problems "$1"', [join(project.outdir, file)])).toEqual([]);
+  });
+
+  test('cache mounts pass (engine-managed, never a host path); a mount-like word inside the command is not an option', () => {
+    expect(problems('FROM x\nRUN --mount=type=cache,target=/root/.cache,uid=1000 pip install .\nRUN echo --mount=type=bind\n# RUN --mount=type=bind,target=/x\n')).toEqual([]);
+  });
+
+  test.each([
+    ['RUN --mount=type=bind,source=/,target=/host ls', 'RUN --mount=type=bind,source=/,target=/host (type bind)'],
+    ['RUN --mount=target=/context ls', 'RUN --mount=target=/context (type bind)'],
+    ['RUN --mount=type=secret,id=token cat /run/secrets/token', 'RUN --mount=type=secret,id=token (type secret)'],
+    ['RUN --mount=type=ssh git clone x', 'RUN --mount=type=ssh (type ssh)'],
+    ['RUN --mount=type=tmpfs,target=/t ls', 'RUN --mount=type=tmpfs,target=/t (type tmpfs)'],
+    ['run --network=host curl x', 'RUN --network=host'],
+    ['RUN --security=insecure ls', 'RUN --security=insecure'],
+    ['RUN \\\n  --mount=type=bind,target=/x \\\n  ls', 'RUN --mount=type=bind,target=/x (type bind)'],
+    ['ONBUILD RUN --mount=type=bind,target=/x ls', 'RUN --mount=type=bind,target=/x (type bind)'],
+  ])('%j fails', (line, problem) => {
+    expect(problems(`FROM x\n${line}\n`)).toEqual([problem]);
+  });
+
+  test('an escape directive fails: the RUN lines could not be read the way Docker reads them', () => {
+    expect(problems('# escape=`\nFROM x\nRUN ls\n')).toEqual(['an escape parser directive (its RUN lines cannot be checked here)']);
+  });
+});
+
+describe('the verdict on each container seen in the events', () => {
+  const CLEAN = ['mounts=[]', 'binds=null', 'host-mounts=null', 'tmpfs=null', 'volumes-from=null', 'privileged=false', 'devices=[]',
+    'device-requests=null', 'cap-add=null', 'security-opt=null', 'network=default', 'pid=', 'ipc=private', 'uts=', 'userns='];
+  const BUILDER_IMAGE = `sha256:${'a'.repeat(64)}`;
+  const BUILD_START = 1_000_000_000_000_000_000;
+  const BUILD_END = BUILD_START + 60_000_000_000;
+
+  /** The verdict on container ID, with the watch directory made of the given records. */
+  function verdict(options: { inspected?: string[]; started?: boolean; volumeMount?: boolean; image?: string; createdAt?: number }): string {
+    const dir = mkdtempSync(join(SCRATCH, 'watch-'));
+    mkdirSync(join(dir, 'inspected'));
+    if (options.inspected) writeFileSync(join(dir, 'inspected', 'c1'), `${options.inspected.join('\n')}\n`);
+    writeFileSync(join(dir, 'started'), options.started ? 'c1\n' : '');
+    writeFileSync(join(dir, 'volume-mounts'), options.volumeMount ? 'c1 somevolume\n' : '');
+    const createdAt = options.createdAt ?? BUILD_START + 1_000_000_000;
+    return bash(`WATCH_DIR=$1; CLOCK_SKEW_NS=0; BUILD_WINDOWS=("4 ${BUILD_START} ${BUILD_END}"); container_verdict c1 $2 name $3`,
+      [dir, String(createdAt), options.image ?? IMAGE]).join('\n');
+  }
+
+  test('an inspected container passes only without any host access', () => {
+    expect(verdict({ inspected: CLEAN, started: true })).toBe('pass');
+    const cases: Array<[string, string]> = [
+      ['mounts=[{"Type":"bind","Source":"/srv"}]', 'mounts [{"Type":"bind","Source":"/srv"}]'],
+      ['binds=["/srv:/app"]', 'binds ["/srv:/app"]'],
+      ['tmpfs={"/t":""}', 'tmpfs {"/t":""}'],
+      ['volumes-from=["other"]', 'volumes-from ["other"]'],
+      ['privileged=true', 'privileged true'],
+      ['devices=[{"PathOnHost":"/dev/fuse"}]', 'devices [{"PathOnHost":"/dev/fuse"}]'],
+      ['cap-add=["SYS_ADMIN"]', 'cap-add ["SYS_ADMIN"]'],
+      ['network=host', 'network host'],
+      ['pid=host', 'pid host'],
+      ['userns=host', 'userns host'],
+    ];
+    for (const [line, found] of cases) {
+      const key = line.split('=')[0];
+      expect(verdict({ inspected: [...CLEAN.filter((l) => !l.startsWith(`${key}=`)), line], started: true })).toBe(`fail found: ${found}`);
+    }
+  });
+
+  test('a container gone before inspection passes only when it never started or was a step of a recorded build', () => {
+    expect(verdict({ started: false })).toBe('pass never started; removed before it could be inspected');
+    expect(verdict({ started: true, image: BUILDER_IMAGE }))
+      .toBe('pass a legacy-builder step container of recorded build call #4, removed before it could be inspected');
+    // Fail closed: outside any recorded build, or not made from an image ID, or with a volume mounted.
+    expect(verdict({ started: true, image: BUILDER_IMAGE, createdAt: BUILD_END + 5_000_000_000 })).toMatch(/^fail started and removed before it could be inspected/);
+    expect(verdict({ started: true, image: IMAGE })).toMatch(/^fail started and removed before it could be inspected, outside any recorded build: cannot be proved$/);
+    expect(verdict({ started: false, volumeMount: true })).toBe('fail found: volume somevolume mounted, and the container was gone before it could be inspected');
+  });
+});
