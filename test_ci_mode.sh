@@ -544,7 +544,7 @@ start_watch() {
   CLOCK_SKEW_NS=$(($(date +%s%N) - $(to_nanoseconds "${WATCH_START}")))
   mkfifo "${WATCH_DIR}/stream"
   "${DOCKER}" events --since "${WATCH_START}" --filter type=container --filter type=volume \
-    --filter event=create --filter event=start --filter event=mount \
+    --filter event=create --filter event=start --filter event=exec_create --filter event=mount \
     --format "${EVENT_FORMAT}" >"${WATCH_DIR}/stream" 2>"${WATCH_DIR}/events.err" &
   EVENTS_PID=$!
   record_events <"${WATCH_DIR}/stream" &
@@ -555,20 +555,29 @@ start_watch() {
 }
 
 # The listener: one line per container created or started and per volume created or mounted; each
-# created container is inspected at once, before a --rm container can go.
+# created container is inspected at once, before a --rm container can go. A container made before
+# the run but started or exec'd into during it is used by the run too: it is inspected and counted.
 record_events() {
-  local type action id created_at name image container
-  while IFS='|' read -r type action id created_at name image container; do
+  local type action id at name image container
+  while IFS='|' read -r type action id at name image container; do
     case "${type}/${action}" in
-      container/create)
-        printf '%s %s %s %s\n' "${id}" "${created_at}" "${name:-?}" "${image:-?}" >>"${WATCH_DIR}/created"
-        inspect_into "${id}"
+      container/create) count_container "${id}" "${at}" "${name}" "${image}" ;;
+      container/start)
+        printf '%s\n' "${id}" >>"${WATCH_DIR}/started"
+        count_container "${id}" "${at}" "${name}" "${image}"
         ;;
-      container/start) printf '%s\n' "${id}" >>"${WATCH_DIR}/started" ;;
+      container/exec_create*) count_container "${id}" "${at}" "${name}" "${image}" ;;
       volume/mount) printf '%s %s\n' "${container}" "${id}" >>"${WATCH_DIR}/volume-mounts" ;;
       volume/create) printf '%s\n' "${id}" >>"${WATCH_DIR}/volumes" ;;
     esac
   done
+}
+
+# count_container ID TIME NAME IMAGE: adds a container to the run's (once) and inspects it.
+count_container() {
+  if grep -q "^$1 " "${WATCH_DIR}/created"; then return 0; fi
+  printf '%s %s %s %s\n' "$1" "$2" "${3:-?}" "${4:-?}" >>"${WATCH_DIR}/created"
+  inspect_into "$1"
 }
 
 inspect_into() {
@@ -623,20 +632,21 @@ stop_listener() {
 # is inspected now if it still exists. (The engine keeps only its last 256 events, so for a long
 # run this covers the end only; the live listener is the main record.)
 replay_events() {
-  local type action id created_at name image container missed=0
-  while IFS='|' read -r type action id created_at name image container; do
+  local type action id at name image container missed=0
+  while IFS='|' read -r type action id at name image container; do
     case "${type}/${action}" in
-      container/create)
-        if ! grep -q "^${id} " "${WATCH_DIR}/created"; then
-          missed=$((missed + 1))
-          printf '%s %s %s %s\n' "${id}" "${created_at}" "${name:-?}" "${image:-?}" >>"${WATCH_DIR}/created"
-          inspect_into "${id}"
-        fi
-        ;;
       container/start) grep -qxF "${id}" "${WATCH_DIR}/started" || printf '%s\n' "${id}" >>"${WATCH_DIR}/started" ;;
     esac
+    case "${type}/${action}" in
+      container/create | container/start | container/exec_create*)
+        if ! grep -q "^${id} " "${WATCH_DIR}/created"; then
+          missed=$((missed + 1))
+          count_container "${id}" "${at}" "${name}" "${image}"
+        fi
+        ;;
+    esac
   done < <("${DOCKER}" events --since "${WATCH_START}" --until "${WATCH_END}" --filter type=container \
-    --filter event=create --filter event=start --format "${EVENT_FORMAT}" 2>/dev/null || true)
+    --filter event=create --filter event=start --filter event=exec_create --format "${EVENT_FORMAT}" 2>/dev/null || true)
   check "isolation: the engine's replay of the run's events holds no container the listener missed (missed ${missed})" \
     test "${missed}" == 0
 }
@@ -705,7 +715,7 @@ check_run_containers() {
       fail\ *) fail "${label} (${verdict#fail })" ;;
     esac
   done <"${WATCH_DIR}/created"
-  log "     ${count} container(s) were created on the engine during the run; each is counted as the run's"
+  log "     ${count} container(s) were created, started or exec'd into on the engine during the run; each is counted as the run's"
 }
 
 short_image() {
@@ -757,11 +767,12 @@ How isolation is proved (the script's own containers and volumes never count as 
     must have been built through the recording client.
   - The engine's container events are watched from before the driver starts until after it
     ends (proved by two volumes of the script's own that the listener must see). Every container
-    created in that window, --rm or not, is inspected as soon as it is created: no mounts, binds,
+    created, started or exec'd into in that window, --rm or not, is inspected at once: no mounts, binds,
     tmpfs, volumes-from, devices, added capabilities, security options, privileges or host
     namespaces. A container gone before inspection passes only if it never started, or if the
     legacy builder made it during a recorded build (that builder has no mount option); any other
-    fails. The engine's replay of the window must show no container the listener missed.
+    fails. The engine's replay of the window must show no container the listener missed (the
+    engine keeps its last 256 events only, so for a long run the replay covers the end).
   - The Dockerfiles have no RUN option that reaches the host: --mount only of type cache
     (BuildKit cache mounts are engine-managed storage, never a host path, so CI mode allows them),
     --network only default/none, --security only sandbox.

@@ -248,3 +248,47 @@ describe('the verdict on each container seen in the events', () => {
     expect(verdict({ started: false, volumeMount: true })).toBe('fail found: volume somevolume mounted, and the container was gone before it could be inspected');
   });
 });
+
+describe('the event listener', () => {
+  /** A docker client stand-in: inspecting "gone" fails (the container was removed); any other ID has a bind mount if it starts with "mounted". */
+  const STUB = join(SCRATCH, 'docker-stub');
+  writeFileSync(STUB, [
+    '#!/usr/bin/env bash',
+    'id=${*: -1}',
+    '[[ "$1 $2" == "container inspect" && "${id}" != gone ]] || exit 1',
+    'if [[ "${id}" == mounted* ]]; then echo \'mounts=[{"Type":"bind"}]\'; else echo \'mounts=[]\'; fi',
+    '',
+  ].join('\n'), { mode: 0o755 });
+
+  test('records what it sees, inspects each container once, and counts a container the run only started or exec\'d into', () => {
+    const dir = mkdtempSync(join(SCRATCH, 'listen-'));
+    const events = [
+      'container|create|c1|100|one|local/x:1|',
+      'container|start|c1|101|one|local/x:1|',
+      'container|create|gone|102|two|sha256:abc|',
+      'container|start|mounted-old|103|old|local/x:1|', // made before the run, started during it
+      'container|exec_create: bash -c ls|mounted-other|104|other|local/x:1|',
+      'container|exec_create: ls|c1|105|one|local/x:1|',
+      'volume|mount|v1|106|||mounted-old',
+      'volume|create|desktop-app-validation-r-start|107|||',
+    ].join('\n');
+    const lines = bash(`DOCKER=$1; WATCH_DIR=$2; mkdir -p "$2/inspected"; : >"$2/created"; : >"$2/started"; : >"$2/volume-mounts"; : >"$2/volumes"
+      record_events <<<"$3"
+      cd "$2" && for f in created started volume-mounts volumes; do sed "s/^/$f: /" "$f"; done; ls inspected | sed 's/^/inspected: /'`,
+    [STUB, dir, events]);
+    expect(lines).toEqual([
+      'created: c1 100 one local/x:1',
+      'created: gone 102 two sha256:abc',
+      'created: mounted-old 103 old local/x:1',
+      'created: mounted-other 104 other local/x:1',
+      'started: c1',
+      'started: mounted-old',
+      'volume-mounts: mounted-old v1',
+      'volumes: desktop-app-validation-r-start',
+      'inspected: c1',
+      'inspected: mounted-old',
+      'inspected: mounted-other',
+    ]);
+    expect(readFileSync(join(dir, 'inspected', 'mounted-other'), 'utf8')).toBe('mounts=[{"Type":"bind"}]\n');
+  });
+});

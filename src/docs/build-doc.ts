@@ -128,8 +128,8 @@ export function renderBuildDoc(pipeline: Pipeline, workflows: DocumentedWorkflow
       + 'and `-H`/`--context`/`--config`, which would talk to an engine that is not watched); an option the script does not know fails. '
       + 'Each `build` must use the pipeline\'s own Dockerfile and the pipeline root as context, without `--build-context`, `--secret`, `--ssh`, `--allow`, `--security-opt`, `--add-host`, '
       + 'a host network or a local cache directory. Every other call must be a command that gives no host access (`inspect`, `ps`, `start`, `cp`, `rm`, ...), and every stage must have been built through the recording client.',
-    '- **Every container the engine creates during the run.** The engine\'s event stream is watched from before the driver starts until after it ends (proved by two volumes of the script\'s own that the listener must see). '
-      + 'Each container created in that window, removed with `--rm` or not, is inspected as soon as it is created: no mounts, binds, tmpfs, volumes-from, devices, added capabilities, security options, privileges or host namespaces. '
+    '- **Every container the engine creates, starts or runs a command in during the run.** The engine\'s event stream is watched from before the driver starts until after it ends (proved by two volumes of the script\'s own that the listener must see). '
+      + 'Each container created, started or `exec`\'d into in that window, removed with `--rm` or not, is inspected at once: no mounts, binds, tmpfs, volumes-from, devices, added capabilities, security options, privileges or host namespaces. '
       + 'A container gone before it could be inspected passes only if it never started, or if the legacy builder made it during a recorded build (that builder has no mount option); any other fails. '
       + 'The engine\'s replay of the window must hold no container the listener missed.',
     '- **The Dockerfiles.** No `RUN` option reaches the host: `--mount` only of type `cache`, `--network` only `default`/`none`, `--security` only `sandbox`. '

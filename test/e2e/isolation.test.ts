@@ -222,6 +222,23 @@ describeWithEngine('test_ci_mode.sh fails, naming the check, when the CI-mode pa
     expect(r.pass.filter((p) => p.includes("recorded 'docker create'"))).toEqual([]);
   });
 
+  test('(g) a command run, through the absolute client path, in a container made before the run with the repository mounted', () => {
+    const copy = copyExample();
+    const client = realClientPath();
+    const name = `staged-build-e2e-before-${process.pid}`;
+    dockerOk(['run', '--detach', '--name', name, '--label', OWN, '--volume', `${copy}:/mnt/repository`, 'debian:bookworm-slim', 'sleep', '600']);
+    try {
+      edit(copy, DRIVER, (text) => text.replace(/^(\s*)\S+ "\$\{DOCKER\}" create /m, (line, indent: string) =>
+        `${indent}"${client}" exec ${name} ls /mnt/repository >/dev/null\n${line}`));
+      const run = validate(copy, legacy);
+      expectFailedChecks(copy, run, [
+        new RegExp(`^isolation: container ${name} \\(image debian:bookworm-slim\\) has no mount or host access \\(found: mounts \\[\\{"Type":"bind",.*"Destination":"/mnt/repository".*\\)$`),
+      ]);
+    } finally {
+      docker(['rm', '--force', name]);
+    }
+  });
+
   test('(f) a Dockerfile change that makes the image user root (ENV HOST_UID=0 before the user is created)', () => {
     const copy = copyExample();
     edit(copy, 'package/linux/Dockerfile.base', (text) => text.replace(/^RUN groupadd /m, 'ENV HOST_UID=0\nRUN groupadd '));

@@ -54,7 +54,7 @@ start_watch() {
   CLOCK_SKEW_NS=$(($(date +%s%N) - $(to_nanoseconds "${WATCH_START}")))
   mkfifo "${WATCH_DIR}/stream"
   "${DOCKER}" events --since "${WATCH_START}" --filter type=container --filter type=volume \
-    --filter event=create --filter event=start --filter event=mount \
+    --filter event=create --filter event=start --filter event=exec_create --filter event=mount \
     --format "${EVENT_FORMAT}" >"${WATCH_DIR}/stream" 2>"${WATCH_DIR}/events.err" &
   EVENTS_PID=$!
   record_events <"${WATCH_DIR}/stream" &
@@ -65,20 +65,29 @@ start_watch() {
 }
 
 # The listener: one line per container created or started and per volume created or mounted; each
-# created container is inspected at once, before a --rm container can go.
+# created container is inspected at once, before a --rm container can go. A container made before
+# the run but started or exec'd into during it is used by the run too: it is inspected and counted.
 record_events() {
-  local type action id created_at name image container
-  while IFS='|' read -r type action id created_at name image container; do
+  local type action id at name image container
+  while IFS='|' read -r type action id at name image container; do
     case "${type}/${action}" in
-      container/create)
-        printf '%s %s %s %s\n' "${id}" "${created_at}" "${name:-?}" "${image:-?}" >>"${WATCH_DIR}/created"
-        inspect_into "${id}"
+      container/create) count_container "${id}" "${at}" "${name}" "${image}" ;;
+      container/start)
+        printf '%s\n' "${id}" >>"${WATCH_DIR}/started"
+        count_container "${id}" "${at}" "${name}" "${image}"
         ;;
-      container/start) printf '%s\n' "${id}" >>"${WATCH_DIR}/started" ;;
+      container/exec_create*) count_container "${id}" "${at}" "${name}" "${image}" ;;
       volume/mount) printf '%s %s\n' "${container}" "${id}" >>"${WATCH_DIR}/volume-mounts" ;;
       volume/create) printf '%s\n' "${id}" >>"${WATCH_DIR}/volumes" ;;
     esac
   done
+}
+
+# count_container ID TIME NAME IMAGE: adds a container to the run's (once) and inspects it.
+count_container() {
+  if grep -q "^$1 " "${WATCH_DIR}/created"; then return 0; fi
+  printf '%s %s %s %s\n' "$1" "$2" "${3:-?}" "${4:-?}" >>"${WATCH_DIR}/created"
+  inspect_into "$1"
 }
 
 inspect_into() {
@@ -133,20 +142,21 @@ stop_listener() {
 # is inspected now if it still exists. (The engine keeps only its last 256 events, so for a long
 # run this covers the end only; the live listener is the main record.)
 replay_events() {
-  local type action id created_at name image container missed=0
-  while IFS='|' read -r type action id created_at name image container; do
+  local type action id at name image container missed=0
+  while IFS='|' read -r type action id at name image container; do
     case "${type}/${action}" in
-      container/create)
-        if ! grep -q "^${id} " "${WATCH_DIR}/created"; then
-          missed=$((missed + 1))
-          printf '%s %s %s %s\n' "${id}" "${created_at}" "${name:-?}" "${image:-?}" >>"${WATCH_DIR}/created"
-          inspect_into "${id}"
-        fi
-        ;;
       container/start) grep -qxF "${id}" "${WATCH_DIR}/started" || printf '%s\n' "${id}" >>"${WATCH_DIR}/started" ;;
     esac
+    case "${type}/${action}" in
+      container/create | container/start | container/exec_create*)
+        if ! grep -q "^${id} " "${WATCH_DIR}/created"; then
+          missed=$((missed + 1))
+          count_container "${id}" "${at}" "${name}" "${image}"
+        fi
+        ;;
+    esac
   done < <("${DOCKER}" events --since "${WATCH_START}" --until "${WATCH_END}" --filter type=container \
-    --filter event=create --filter event=start --format "${EVENT_FORMAT}" 2>/dev/null || true)
+    --filter event=create --filter event=start --filter event=exec_create --format "${EVENT_FORMAT}" 2>/dev/null || true)
   check "isolation: the engine's replay of the run's events holds no container the listener missed (missed ${missed})" \
     test "${missed}" == 0
 }
@@ -215,7 +225,7 @@ check_run_containers() {
       fail\ *) fail "${label} (${verdict#fail })" ;;
     esac
   done <"${WATCH_DIR}/created"
-  log "     ${count} container(s) were created on the engine during the run; each is counted as the run's"
+  log "     ${count} container(s) were created, started or exec'd into on the engine during the run; each is counted as the run's"
 }
 
 short_image() {

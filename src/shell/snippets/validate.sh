@@ -29,11 +29,12 @@ How isolation is proved (the script's own containers and volumes never count as 
     must have been built through the recording client.
   - The engine's container events are watched from before the driver starts until after it
     ends (proved by two volumes of the script's own that the listener must see). Every container
-    created in that window, --rm or not, is inspected as soon as it is created: no mounts, binds,
+    created, started or exec'd into in that window, --rm or not, is inspected at once: no mounts, binds,
     tmpfs, volumes-from, devices, added capabilities, security options, privileges or host
     namespaces. A container gone before inspection passes only if it never started, or if the
     legacy builder made it during a recorded build (that builder has no mount option); any other
-    fails. The engine's replay of the window must show no container the listener missed.
+    fails. The engine's replay of the window must show no container the listener missed (the
+    engine keeps its last 256 events only, so for a long run the replay covers the end).
   - The Dockerfiles have no RUN option that reaches the host: --mount only of type cache
     (BuildKit cache mounts are engine-managed storage, never a host path, so CI mode allows them),
     --network only default/none, --security only sandbox.
