@@ -539,9 +539,11 @@ start_watch() {
   : >"${WATCH_DIR}/started"
   : >"${WATCH_DIR}/volume-mounts"
   : >"${WATCH_DIR}/volumes"
-  WATCH_START=$(engine_time)
+  local engine_ns
+  WATCH_START=$(engine_time) || die "cannot read the engine's time with '${DOCKER} info'; check that the engine still runs"
   # Host clock minus engine clock, to place the recording client's call times on the events' clock.
-  CLOCK_SKEW_NS=$(($(date +%s%N) - $(to_nanoseconds "${WATCH_START}")))
+  CLOCK_SKEW_NS=0
+  if engine_ns=$(to_nanoseconds "${WATCH_START}"); then CLOCK_SKEW_NS=$(($(date +%s%N) - engine_ns)); fi
   mkfifo "${WATCH_DIR}/stream"
   "${DOCKER}" events --since "${WATCH_START}" --filter type=container --filter type=volume \
     --filter event=create --filter event=start --filter event=exec_create --filter event=mount \
@@ -610,7 +612,7 @@ mark_watch() {
 stop_watch() {
   local watched_to_end=0
   if mark_watch end; then watched_to_end=1; fi
-  WATCH_END=$(engine_time)
+  WATCH_END=$(engine_time) || die "cannot read the engine's time with '${DOCKER} info'; check that the engine still runs"
   stop_listener
   if [[ "${WATCHED_FROM_START}" == 1 && "${watched_to_end}" == 1 ]]; then
     pass "isolation: the engine's container events were watched from before the driver started until after it ended"
@@ -733,7 +735,7 @@ check_marker() {
       found=${name}
       break
     fi
-  done <"${WATCH_DIR}/created"
+  done < <(tac "${WATCH_DIR}/created") # the package container is among the last
   if [[ -n "${found}" ]]; then
     pass "isolation: the package step's marker is inside a container of this run (${found}:${workdir%/}/${marker})"
   else
@@ -967,7 +969,7 @@ main() {
   "${DOCKER}" info >/dev/null 2>&1 || die "cannot reach the Docker engine with '${DOCKER}'; start dockerd or set DOCKER_HOST"
   [[ -x "${DRIVER}" ]] || die "build driver '${DRIVER}' is missing or not executable; run 'npx projen' or pass --driver PATH"
   local tool
-  for tool in mkfifo realpath date find sha256sum tar; do
+  for tool in mkfifo realpath date find tac sha256sum tar; do
     command -v "${tool}" >/dev/null 2>&1 || die "'${tool}' is missing on this host; install coreutils/findutils/tar"
   done
   PASSED=0

@@ -229,7 +229,7 @@ main() {
   "${DOCKER}" info >/dev/null 2>&1 || die "cannot reach the Docker engine with '${DOCKER}'; start dockerd or set DOCKER_HOST"
   [[ -x "${DRIVER}" ]] || die "build driver '${DRIVER}' is missing or not executable; run 'npx projen' or pass --driver PATH"
   local tool
-  for tool in mkfifo realpath date find sha256sum tar; do
+  for tool in mkfifo realpath date find tac sha256sum tar; do
     command -v "${tool}" >/dev/null 2>&1 || die "'${tool}' is missing on this host; install coreutils/findutils/tar"
   done
   PASSED=0
