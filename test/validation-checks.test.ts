@@ -1,5 +1,5 @@
 import { spawnSync } from 'child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { presetProject } from './support/project';
@@ -20,6 +20,7 @@ const FUNCTIONS = join(SCRATCH, 'functions.sh');
 const generated = readFileSync(join(ROOT, 'test_ci_mode.sh'), 'utf8');
 if (!generated.endsWith('\nmain "$@"\n')) throw new Error('test_ci_mode.sh no longer ends with main "$@"');
 writeFileSync(FUNCTIONS, generated.slice(0, -'main "$@"\n'.length));
+afterAll(() => rmSync(SCRATCH, { recursive: true, force: true }));
 
 /** Runs bash code with the script's functions loaded, in the example's root; returns stdout lines. */
 function bash(code: string, args: string[] = []): string[] {
@@ -290,5 +291,62 @@ describe('the event listener', () => {
       'inspected: mounted-other',
     ]);
     expect(readFileSync(join(dir, 'inspected', 'mounted-other'), 'utf8')).toBe('mounts=[{"Type":"bind"}]\n');
+  });
+});
+
+describe('the checks fail closed', () => {
+  /** PASS/FAIL lines printed by bash code run with the script's functions, and a temporary WORK folder. */
+  function checks(code: string, args: string[] = []): string[] {
+    const work = mkdtempSync(join(SCRATCH, 'work-'));
+    return bash(`WORK=$1; shift; RUN_ID=r1; PASSED=0; FAILED=0; OWN_VOLUMES=(); LABEL_PROBE=x.validation-probe\n${code}`, [work, ...args])
+      .map((l) => /^\S+ ((PASS|FAIL) .*)$/.exec(l)?.[1]).filter((l): l is string => l !== undefined);
+  }
+
+  test('recorded calls: written by the real recording client, read back, each judged; no call at all fails', () => {
+    const lines = checks(`write_recording_client "$(command -v true)" "$WORK"
+      PATH="$WORK/bin:$PATH"
+      docker info
+      docker build --file package/linux/Dockerfile.base --tag b --force-rm .
+      docker build --file package/linux/Dockerfile.runtime --tag r .
+      docker create --name 'a name' --env 'X=line one
+line two' local/x:1
+      docker run --rm -v "$PWD:/app" local/x:1
+      docker volume create v
+      check_recorded_calls`);
+    expect(lines).toEqual([
+      "PASS isolation: the driver's docker calls went through the recording client (6 recorded)",
+      "PASS isolation: recorded 'docker build' call #2 uses the pipeline's own Dockerfile and context and no host-access option",
+      "PASS isolation: recorded 'docker build' call #3 uses the pipeline's own Dockerfile and context and no host-access option",
+      "PASS isolation: recorded 'docker create' call #4 has no mount or host-access option",
+      `FAIL isolation: recorded 'docker run' call #5 has no mount or host-access option (found: -v ${ROOT}:/app)`,
+      'FAIL isolation: every other recorded docker call is a command that gives no host access (found: #6 volume)',
+      "PASS isolation: stage base was built by a recorded 'docker build' of package/linux/Dockerfile.base",
+      "PASS isolation: stage runtime was built by a recorded 'docker build' of package/linux/Dockerfile.runtime",
+      "FAIL isolation: stage package was built by a recorded 'docker build' of package/linux/Dockerfile.package",
+    ]);
+    expect(checks('write_recording_client "$(command -v true)" "$WORK"; check_recorded_calls')).toEqual(expect.arrayContaining([
+      "FAIL isolation: the driver's docker calls went through the recording client (0 recorded)",
+      "FAIL isolation: stage base was built by a recorded 'docker build' of package/linux/Dockerfile.base",
+    ]));
+  });
+
+  test('a broken event stream fails the watch check, and a container only the replay shows fails the replay check', () => {
+    // A docker stand-in whose event stream dies at once; its replay (--until) shows one container.
+    const stub = join(SCRATCH, 'docker-no-events');
+    writeFileSync(stub, [
+      '#!/usr/bin/env bash',
+      'case "$1" in',
+      '  info) echo 2026-01-01T00:00:00.000000000Z ;;',
+      '  volume) [[ "$2" != create ]] || echo "${*: -1}" ;;',
+      '  events) if [[ " $* " == *" --until "* ]]; then echo "container|create|c9|1|late|local/x:1|"; else echo "no events here" >&2; exit 1; fi ;;',
+      '  *) exit 1 ;;',
+      'esac',
+      '',
+    ].join('\n'), { mode: 0o755 });
+    const lines = checks('DOCKER=$1; start_watch; stop_watch', [stub]);
+    expect(lines).toEqual([
+      "FAIL isolation: the engine's container events were watched from before the driver started until after it ended (the listener missed the script's own marker volume; see the line above)",
+      "FAIL isolation: the engine's replay of the run's events holds no container the listener missed (missed 1)",
+    ]);
   });
 });
