@@ -10,6 +10,7 @@ readonly PACKAGE_DIR=dist/airunner
 readonly ARTIFACT=dist/airunner-linux.tar.gz
 readonly CHECKSUM=dist/airunner-linux.tar.gz.sha256
 readonly PACKAGER_LOG=build/airunner.log
+readonly RUN_MARKER_PREFIX=build/.inside-
 
 # The pyinstaller packager's commands (generated): build ./dist/airunner.
 run_packager() {
@@ -24,6 +25,9 @@ main() {
   local started=${SECONDS} status
   mkdir -p dist build
   rm -rf "${PACKAGE_DIR}" "${ARTIFACT}" "${CHECKSUM}"
+  # CI mode: the driver passes BUILD_RUN_ID into the container. test_ci_mode.sh expects this
+  # marker inside the container and never on the host (with the repository mounted, it would be).
+  if [[ -n "${BUILD_RUN_ID:-}" ]]; then : >"${RUN_MARKER_PREFIX}${BUILD_RUN_ID}"; fi
   printf '==> %s: building ./%s (log: ./%s)\n' "${PACKAGER}" "${PACKAGE_DIR}" "${PACKAGER_LOG}"
   # A subshell with errexit of its own, outside any condition, so that the first failing
   # command stops the packager; its status is read from PIPESTATUS, not from tee.

@@ -1,5 +1,6 @@
 import { GENERATED_MARKER } from '../model/generated-marker';
 import { Pipeline } from '../model/pipeline';
+import { RUN_MARKER_PREFIX } from '../shell/run-marker';
 import { VALIDATION_RESULTS_LOG } from '../shell/validation-script';
 import { bundleSection, preflightSection } from './preflight-doc';
 
@@ -114,9 +115,34 @@ export function renderBuildDoc(pipeline: Pipeline, workflows: DocumentedWorkflow
     '',
     `It builds every stage with \`${driver} --ci build\` and validates, for that run only:`,
     '- Image building: each image exists and carries the run\'s ID label (an image left from an earlier run fails).',
-    '- File system isolation: no container of the run has a mount; a file written inside a container does not appear on the host.',
+    '- File system isolation: no container of the run and no build step had access to the host (how, below).',
     `- Package creation: \`./${pipeline.artifactPath}\` exists, is non-empty and matches \`./${pipeline.checksumPath}\`.`,
-    '- Configuration correctness: image labels, user and working directory match the model; the files in `./dist` belong to `HOST_UID:HOST_GID`.',
+    '- Configuration correctness: image labels, user and working directory match the model; the user of each image has a non-zero UID and GID '
+      + '(checked with `id` in a probe container of the script\'s own); the files in `./dist` belong to `HOST_UID:HOST_GID`.',
+    '',
+    '### What the isolation proof covers',
+    '',
+    'The script\'s own containers and volumes never count as evidence. It checks four things, and a check fails whenever it cannot prove isolation (when in doubt, it fails):',
+    '',
+    '- **Every docker call of the driver.** The driver runs with `DOCKER` and `PATH` pointing at a recording docker client, which records each call and then runs the real one. '
+      + 'Each `run`/`create` must carry no mount-like or host option in any spelling (`-v`, `--volume[=]`, `--mount`, `--tmpfs`, `--volumes-from`, combined short flags such as `-itv`, '
+      + '`--privileged`, `--device*`, `--gpus`, `--cap-add`, `--security-opt`, `--env-file`, `--runtime`, `--use-api-socket`, `host` for `--network`/`--pid`/`--ipc`/`--uts`/`--userns`/`--cgroupns`, '
+      + 'and `-H`/`--context`/`--config`, which would talk to an engine that is not watched); an option the script does not know fails. '
+      + 'Each `build` must use the pipeline\'s own Dockerfile and the pipeline root as context, without `--build-context`, `--secret`, `--ssh`, `--allow`, `--security-opt`, `--add-host`, '
+      + 'a host network or a local cache directory. Every other call must be a command that gives no host access (`inspect`, `ps`, `start`, `cp`, `rm`, ...), and every stage must have been built through the recording client.',
+    '- **Every container the engine creates, starts or runs a command in during the run.** The engine\'s event stream is watched from before the driver starts until after it ends (proved by two volumes of the script\'s own that the listener must see). '
+      + 'Each container created, started or `exec`\'d into in that window, removed with `--rm` or not, is inspected at once: no mounts, binds, tmpfs, volumes-from, devices, added capabilities, security options, privileges or host namespaces. '
+      + 'A container gone before it could be inspected passes only if it never started, or if the legacy builder made it during a recorded build (that builder has no mount option); any other fails. '
+      + 'The engine\'s replay of the window must hold no container the listener missed.',
+    '- **The Dockerfiles.** No `RUN` option reaches the host: `--mount` only of type `cache`, `--network` only `default`/`none`, `--security` only `sandbox`. '
+      + 'BuildKit cache mounts are allowed in CI mode: they are storage managed by the engine, never a host path (the model emits them only when the pipeline enables them).',
+    `- **A marker written inside.** Given \`BUILD_RUN_ID\` (the driver passes it in CI mode), the package script writes \`./${RUN_MARKER_PREFIX}<run ID>\` in its container; `
+      + 'it must be inside the kept package container of the run and must not be on the host, where a mounted repository would have put it.',
+    '',
+    'Not covered: what the driver itself does on the host outside containers; a client that bypasses the recording client and talks to another engine; '
+      + 'network access of containers and build steps (the proof is about the host\'s files and devices, not the network). '
+      + 'Containers created by anyone else on the same engine during the run are counted as the run\'s, so run the script where nobody else uses the engine. '
+      + 'The engine keeps only its last 256 events, so the replay covers the end of a long run only; the live listener is the main record.',
     '',
     `Results are written to \`./${VALIDATION_RESULTS_LOG}\`; the last line is \`N passed, M failed\` and the exit status is non-zero on any failure.`,
     '',

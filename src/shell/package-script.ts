@@ -1,3 +1,4 @@
+import { RUN_MARKER_PREFIX } from './run-marker';
 import { readonlyVar, rootFromScript, scriptHeader } from './script-header';
 import { snippet } from './snippet';
 import { Pipeline } from '../model/pipeline';
@@ -20,6 +21,7 @@ export function renderPackageScript(pipeline: Pipeline): string {
     readonlyVar('ARTIFACT', pipeline.artifactPath),
     readonlyVar('CHECKSUM', pipeline.checksumPath),
     readonlyVar('PACKAGER_LOG', pipeline.packagerLogPath),
+    readonlyVar('RUN_MARKER_PREFIX', RUN_MARKER_PREFIX),
     '',
     `# The ${packager.name} packager's commands (generated): build ./${ctx.packageDir}.`,
     'run_packager() {',

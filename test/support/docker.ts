@@ -182,6 +182,12 @@ export function expectFailure(run: Run, what: string): Run {
   return run;
 }
 
+/** The absolute path of the docker client on PATH (DOCKER), links resolved, as a driver would hard-code it. */
+export function realClientPath(): string {
+  const found = expectSuccess(runCommand('bash', ['-c', `realpath -- "$(command -v ${DOCKER})"`]), `command -v ${DOCKER}`);
+  return found.stdout.trim();
+}
+
 /** Runs the docker client (default: the one on PATH). */
 export function docker(args: string[], options: { input?: string; env?: Record<string, string> } = {}): Run {
   return runCommand(DOCKER, args, { env: { DOCKER_BUILDKIT: '0', ...options.env }, input: options.input });

@@ -388,7 +388,7 @@ package_in_container() {
   workdir=$(stage_workdir "${PACKAGE_STAGE}")
   reset_package_outputs
   run_quiet "${DOCKER}" create --name "${container}" --label "${LABEL_PIPELINE}=${PIPELINE}" \
-    --label "${LABEL_RUN_ID}=${RUN_ID}" "$(image_of "${PACKAGE_STAGE}")" bash "${PACKAGE_SCRIPT}"
+    --label "${LABEL_RUN_ID}=${RUN_ID}" --env "BUILD_RUN_ID=${RUN_ID}" "$(image_of "${PACKAGE_STAGE}")" bash "${PACKAGE_SCRIPT}"
   run "${DOCKER}" start --attach "${container}" || status=$?
   run_quiet "${DOCKER}" cp "${container}:${workdir}/${PACKAGER_LOG}" "${PACKAGER_LOG}" \
     || say "(no packager log in the container)"

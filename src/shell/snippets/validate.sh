@@ -11,9 +11,39 @@ Usage: ${VALIDATION_SCRIPT} [--docker PATH] [--driver PATH] [--image STAGE=REF].
 
 Builds the ${PIPELINE_TITLE} pipeline in CI mode with ${DRIVER_PATH} and checks, for this run only:
   image building        every stage image exists and carries this run's ID label
-  isolation             no container of this run has a mount; a file written inside stays inside
+  isolation             no container of the run and no build step had access to the host (below)
   package creation      ./${ARTIFACT} exists, is non-empty, and matches ./${CHECKSUM}
-  configuration         image labels, user and workdir match the model; ./dist belongs to HOST_UID:HOST_GID
+  configuration         image labels, user and workdir match the model; each image's user has a
+                        non-zero UID and GID; ./dist belongs to HOST_UID:HOST_GID
+
+How isolation is proved (the script's own containers and volumes never count as evidence):
+  - The driver runs with DOCKER and PATH pointing at a recording docker client, which records
+    every call, then runs the real client. Each recorded run/create must have no mount-like or
+    host option in any spelling (-v, --volume[=], --mount, --tmpfs, --volumes-from, combined
+    short flags such as -itv, --privileged, --device*, --gpus, --cap-add, --security-opt,
+    --env-file, --runtime, --use-api-socket, --network/--pid/--ipc/--uts/--userns/--cgroupns host,
+    -H/--context/--config); an option it does not know fails. Each recorded build must use the
+    pipeline's own Dockerfile and the pipeline root as context, with no --build-context, --secret,
+    --ssh, --allow, --security-opt, --add-host, host network or local cache directory. Every other
+    call must be a command that gives no host access (inspect, ps, start, cp, rm, ...). Every stage
+    must have been built through the recording client.
+  - The engine's container events are watched from before the driver starts until after it
+    ends (proved by two volumes of the script's own that the listener must see). Every container
+    created, started or exec'd into in that window, --rm or not, is inspected at once: no mounts, binds,
+    tmpfs, volumes-from, devices, added capabilities, security options, privileges or host
+    namespaces. A container gone before inspection passes only if it never started, or if the
+    legacy builder made it during a recorded build (that builder has no mount option); any other
+    fails. The engine's replay of the window must show no container the listener missed (the
+    engine keeps its last 256 events only, so for a long run the replay covers the end).
+  - The Dockerfiles have no RUN option that reaches the host: --mount only of type cache
+    (BuildKit cache mounts are engine-managed storage, never a host path, so CI mode allows them),
+    --network only default/none, --security only sandbox.
+  - The package script, given BUILD_RUN_ID, writes ./${RUN_MARKER_PREFIX}<run ID> in its container:
+    it must be inside a kept container of the run and not on the host.
+Not covered: what the driver itself does on the host outside containers; a client that bypasses
+the recording client and talks to another engine; containers of other users of the same engine
+during the run (they are counted as the run's: run this where nobody else uses the engine); the
+network access of containers and build steps (isolation here is from the host, not the network).
 
 Options:
   --docker PATH         docker client (default: \$DOCKER or docker)
@@ -23,7 +53,8 @@ Options:
   -h, --help            this text
 
 Results: timestamped lines in ./${RESULTS_LOG}; the last line is "N passed, M failed";
-the exit status is non-zero when any check failed. Removes only the containers it created.
+the exit status is non-zero when any check failed. Removes only the containers, volumes and
+temporary files it created (its background listener too, also on Ctrl-C).
 USAGE
 }
 
@@ -88,7 +119,8 @@ expected_ids() {
 check_driver_build() {
   local started=${SECONDS}
   log "Building all stages: ${DRIVER} --ci build (run ${RUN_ID})"
-  if BUILD_RUN_ID=${RUN_ID} KEEP_CONTAINERS=1 DOCKER=${DOCKER} "${DRIVER}" --ci build >>"${RESULTS_LOG}" 2>&1; then
+  if BUILD_RUN_ID=${RUN_ID} KEEP_CONTAINERS=1 DOCKER=${WORK}/bin/docker PATH=${WORK}/bin:${PATH} \
+    "${DRIVER}" --ci build >>"${RESULTS_LOG}" 2>&1; then
     pass "driver: '${DRIVER} --ci build' exited 0 ($((SECONDS - started))s)"
   else
     fail "driver: '${DRIVER} --ci build' exited non-zero; its output is above in ./${RESULTS_LOG}"
@@ -111,39 +143,24 @@ check_images() {
       test "$(image_label "${image}" "${LABEL_STAGE}")" == "${stage}"
     check "configuration: ${image} runs as user $(stage_user "${stage}")" \
       test "$(image_field "${image}" .Config.User)" == "$(stage_user "${stage}")"
+    check_user_ids "${image}" "${stage}"
     check "configuration: ${image} has workdir $(stage_workdir "${stage}")" \
       test "$(image_field "${image}" .Config.WorkingDir)" == "$(stage_workdir "${stage}")"
   done
 }
 
-# A container of each CI image writes a file in its workdir; with no mount, the host never sees it.
-check_isolation_probe() {
-  local stage image probe=".isolation-probe-${RUN_ID}"
-  for stage in "${STAGES[@]}"; do
-    image=$(image_for "${stage}")
-    "${DOCKER}" image inspect "${image}" >/dev/null 2>&1 || continue
-    if ! "${DOCKER}" run --name "${PIPELINE}_probe_${stage}_${RUN_ID}" --label "${LABEL_RUN_ID}=${RUN_ID}" \
-      "${image}" sh -c "touch '$(stage_workdir "${stage}")/${probe}'" >>"${RESULTS_LOG}" 2>&1; then
-      fail "isolation: could not run a container of ${image}"
-      continue
-    fi
-    check "isolation: a file written in a ${stage} container does not appear on the host" test ! -e "${probe}"
-    rm -f "${probe}"
-  done
-}
-
-check_no_mounts() {
-  local containers container mounts
-  containers=$("${DOCKER}" ps --all --quiet --filter "label=${LABEL_RUN_ID}=${RUN_ID}")
-  if [[ -z "${containers}" ]]; then
-    fail "isolation: no container of this run was found to inspect"
-    return
+# The IDs a container of the image runs with, from `id` in a probe container (configuration, not
+# isolation evidence: it runs after the watch, labelled as the script's own, with no network).
+check_user_ids() {
+  local image=$1 stage=$2 ids uid gid
+  ids=$("${DOCKER}" run --rm --network none --label "${LABEL_PROBE}=${RUN_ID}" --entrypoint sh "${image}" \
+    -c 'id -u && id -g' 2>/dev/null | tr '\n' ' ' || true)
+  read -r uid gid _ <<<"${ids}"
+  if [[ "${uid:-}" =~ ^[0-9]+$ && "${gid:-}" =~ ^[0-9]+$ && "${uid}" != 0 && "${gid}" != 0 ]]; then
+    pass "configuration: ${image} (${stage}) runs as a non-root user (uid ${uid}, gid ${gid})"
+  else
+    fail "configuration: ${image} (${stage}) runs as a non-root user (uid ${uid:-unknown}, gid ${gid:-unknown})"
   fi
-  for container in ${containers}; do
-    mounts=$("${DOCKER}" inspect --format '{{ len .Mounts }}' "${container}")
-    check "isolation: container $("${DOCKER}" inspect --format '{{ .Name }}' "${container}") has no mount (found ${mounts})" \
-      test "${mounts}" == 0
-  done
 }
 
 check_package() {
@@ -169,14 +186,18 @@ dist_owned_by() {
   [[ -d dist && -z "$(find dist \( ! -uid "${ids%:*}" -o ! -gid "${ids#*:}" \) -print -quit)" ]]
 }
 
-remove_own_containers() {
-  local containers
+# On exit, Ctrl-C included: the listener, this run's containers and volumes, the temporary files.
+clean_up() {
+  local containers volume
+  stop_listener
   containers=$("${DOCKER}" ps --all --quiet --filter "label=${LABEL_RUN_ID}=${RUN_ID}" 2>/dev/null || true)
   if [[ -n "${containers}" ]]; then
     # shellcheck disable=SC2086 # IDs are one word each
     "${DOCKER}" rm --force ${containers} >/dev/null 2>&1 || true
   fi
-  rm -f ".isolation-probe-${RUN_ID}"
+  for volume in "${OWN_VOLUMES[@]}"; do "${DOCKER}" volume rm --force "${volume}" >/dev/null 2>&1 || true; done
+  rm -f "${RUN_MARKER_PREFIX}${RUN_ID}"
+  if [[ -n "${WORK:-}" ]]; then rm -rf "${WORK}"; fi
 }
 
 main() {
@@ -198,24 +219,45 @@ main() {
       *) die "unknown argument '$1'; see --help" ;;
     esac
   done
+  LABEL_PROBE=${LABEL_PIPELINE%.pipeline}.validation-probe
+  # The real client, as an absolute path: the recording client runs it, whatever PATH says.
+  local real
+  real=$(command -v "${DOCKER}" 2>/dev/null) || die "docker client '${DOCKER}' not found; install Docker or pass --docker PATH"
+  [[ -x "${real}" ]] || die "docker client '${DOCKER}' is not a program (${real}); pass --docker PATH"
+  DOCKER=$(realpath -- "${real}")
   cd "$(dirname "${BASH_SOURCE[0]}")/${ROOT_FROM_SCRIPT}"
-  command -v "${DOCKER}" >/dev/null 2>&1 || die "docker client '${DOCKER}' not found; install Docker or pass --docker PATH"
   "${DOCKER}" info >/dev/null 2>&1 || die "cannot reach the Docker engine with '${DOCKER}'; start dockerd or set DOCKER_HOST"
   [[ -x "${DRIVER}" ]] || die "build driver '${DRIVER}' is missing or not executable; run 'npx projen' or pass --driver PATH"
+  local tool
+  for tool in mkfifo realpath date find tac sha256sum tar; do
+    command -v "${tool}" >/dev/null 2>&1 || die "'${tool}' is missing on this host; install coreutils/findutils/tar"
+  done
   PASSED=0
   FAILED=0
   RUN_ID="citest-$(date -u +%Y%m%dt%H%M%S)-$$"
+  OWN_VOLUMES=()
+  EVENTS_PID=''
+  LISTENER_PID=''
+  WORK=''
+  trap clean_up EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/test_ci_mode.XXXXXX") || die "cannot create a temporary folder; check TMPDIR and free space"
   : >"${RESULTS_LOG}"
-  trap remove_own_containers EXIT
   log "Validating the ${PIPELINE_TITLE} CI-mode build, run ${RUN_ID}, docker client ${DOCKER}"
 
+  write_recording_client "${DOCKER}" "${WORK}"
+  start_watch
   check_driver_build
+  stop_watch
+  check_recorded_calls
+  check_dockerfiles
+  check_run_containers
+  check_marker
   check_images
-  check_isolation_probe
-  check_no_mounts
   check_package
 
-  log "Removing this run's containers; the images stay (they are the build's output)."
+  log "Removing this run's containers, volumes and temporary files; the images stay (they are the build's output)."
   # The last line, without a timestamp, so that test runners can read it.
   printf '%s passed, %s failed\n' "${PASSED}" "${FAILED}" | tee -a "${RESULTS_LOG}"
   [[ "${FAILED}" == 0 ]]

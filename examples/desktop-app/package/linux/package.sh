@@ -10,6 +10,7 @@ readonly PACKAGE_DIR=dist/desktop-app
 readonly ARTIFACT=dist/desktop-app-linux.tar.gz
 readonly CHECKSUM=dist/desktop-app-linux.tar.gz.sha256
 readonly PACKAGER_LOG=build/desktop-app.log
+readonly RUN_MARKER_PREFIX=build/.inside-
 
 # The zipapp packager's commands (generated): build ./dist/desktop-app.
 run_packager() {
@@ -30,6 +31,9 @@ main() {
   local started=${SECONDS} status
   mkdir -p dist build
   rm -rf "${PACKAGE_DIR}" "${ARTIFACT}" "${CHECKSUM}"
+  # CI mode: the driver passes BUILD_RUN_ID into the container. test_ci_mode.sh expects this
+  # marker inside the container and never on the host (with the repository mounted, it would be).
+  if [[ -n "${BUILD_RUN_ID:-}" ]]; then : >"${RUN_MARKER_PREFIX}${BUILD_RUN_ID}"; fi
   printf '==> %s: building ./%s (log: ./%s)\n' "${PACKAGER}" "${PACKAGE_DIR}" "${PACKAGER_LOG}"
   # A subshell with errexit of its own, outside any condition, so that the first failing
   # command stops the packager; its status is read from PIPESTATUS, not from tee.
