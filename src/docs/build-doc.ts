@@ -1,5 +1,6 @@
 import { GENERATED_MARKER } from '../model/generated-marker';
 import { Pipeline } from '../model/pipeline';
+import { driverExitCodes } from '../shell/exit-codes';
 import { VALIDATION_RESULTS_LOG } from '../shell/validation-script';
 
 /** The workflows the docs describe, when the pipeline has them. */
@@ -85,6 +86,10 @@ export function renderBuildDoc(pipeline: Pipeline, workflows: DocumentedWorkflow
     'When `.env` is missing, the driver creates it from `id -u` and `id -g` and says so. No step uses `sudo`.',
     `When the IDs are root's (0), the image user gets ${pipeline.userOf(pkg)?.defaultId ?? '1000'} instead, so that it is never root; the output files are still given to 0:0.`,
     '',
+    '### One run at a time, interruptions and exit statuses',
+    '',
+    ...exitCodeSection(driver),
+    '',
     '### Docker client and builder',
     '',
     '`DOCKER=/path/to/docker` selects the client. BuildKit is used when `docker buildx` is present or `DOCKER_BUILDKIT=1`;',
@@ -155,6 +160,21 @@ export function renderBuildDoc(pipeline: Pipeline, workflows: DocumentedWorkflow
     '',
   );
   return out.join('\n');
+}
+
+/** Locking, interruption, the package's arrival in ./dist, and the driver's exit statuses (from the one table). */
+function exitCodeSection(driver: string): string[] {
+  return [
+    `\`${driver} build\`, \`build_<stage>\` and \`clean\` hold the lock \`./build/.lock\` of the checkout: a second run fails at once,`,
+    'naming the PID and command of the one that holds it. `help`, `--dry-run` and `shell` take no lock.',
+    'On Ctrl-C (SIGINT), SIGTERM or SIGHUP the driver stops its docker command, removes the containers of the run and',
+    'ends with one line saying what it removed. The package is copied into a folder inside `./build`, verified there, and',
+    'only then moved into `./dist`, so that a failure or an interruption leaves `./dist` as it was.',
+    '',
+    '| exit status | meaning |',
+    '| --- | --- |',
+    ...driverExitCodes().map((c) => `| ${c.code} | ${c.meaning} |`),
+  ];
 }
 
 function fromText(pipeline: Pipeline, stage: Pipeline['stages'][number]): string {

@@ -1,3 +1,4 @@
+import { exitCodeData } from './exit-code-data';
 import { pipelineData } from './pipeline-data';
 import { readonlyVar, rootFromScript, scriptHeader } from './script-header';
 import { snippet } from './snippet';
@@ -7,9 +8,14 @@ import { Pipeline } from '../model/pipeline';
  * The hand-written parts of the driver, one concern each (src/shell/snippets/driver-*.sh), in the
  * order they appear in the generated script; the command line (main) comes last.
  */
-export const DRIVER_SNIPPETS = ['driver-log', 'driver-settings', 'driver-build', 'driver-package', 'driver-shell', 'driver-clean', 'driver-cli'] as const;
+export const DRIVER_SNIPPETS = [
+  'driver-log', 'driver-settings', 'driver-lock', 'driver-exit', 'driver-build', 'driver-package', 'driver-shell', 'driver-clean', 'driver-cli',
+] as const;
 
-/** The text of the build driver (`docker.sh`): header, the model as bash data, the driver functions. */
+/**
+ * The text of the build driver (`docker.sh`): header, the model and the exit statuses as bash data,
+ * the driver functions.
+ */
 export function renderDriverScript(pipeline: Pipeline): string {
   const path = pipeline.driverPath;
   return [
@@ -21,6 +27,8 @@ export function renderDriverScript(pipeline: Pipeline): string {
     readonlyVar('ROOT_FROM_SCRIPT', rootFromScript(path)),
     '',
     ...pipelineData(pipeline),
+    '',
+    ...exitCodeData(),
     '',
     ...snippet('env-file'),
     '',
