@@ -199,14 +199,42 @@ describe('driver-lock.sh: one run per checkout', () => {
     expect(errorLine(second)).toBe(`${DRIVER}: error: another build is running in this checkout (PID ${pid}: ${DRIVER} --ci build); `
       + `wait for it to finish or stop it with 'kill ${pid}', then rerun`);
 
-    // The holder exits (release on exit): the lock is free and its file empty.
+    // The holder exits (release on exit): the lock is free and its file gone.
     first.stdin.write('\n');
     first.stdin.end();
     await new Promise((resolve) => first.on('exit', resolve));
-    expect(readFileSync(join(dir, 'build/.lock'), 'utf8')).toBe('');
-    const third = driverRun(dir, 'take_checkout_lock; echo "locked"; cat build/.lock');
+    expect(existsSync(join(dir, 'build/.lock'))).toBe(false);
+    const third = driverRun(dir, 'take_checkout_lock; echo "locked"; cat build/.lock; release_checkout_lock; ls -A build');
     expect(third.status).toBe(0);
     expect(third.stdout).toMatch(new RegExp(`^locked\\n\\d+ ${DRIVER} --ci build\\n$`));
+  });
+
+  test('a run that cannot take the lock leaves the holder\'s file alone', () => {
+    const dir = folder();
+    mkdirSync(join(dir, 'build'));
+    writeFileSync(join(dir, 'build/.lock'), `1 ${DRIVER} build\n`);
+    // The lock is held by a flock of another process on the same file.
+    const holder = spawn('flock', [join(dir, 'build/.lock'), 'sleep', '30'], { stdio: 'ignore' });
+    try {
+      spawnSync('sleep', ['0.5']);
+      const run = driverRun(dir, 'start_run_handling; take_checkout_lock');
+      expect(run.status).toBe(E.locked.code);
+      expect(readFileSync(join(dir, 'build/.lock'), 'utf8')).toBe(`1 ${DRIVER} build\n`);
+    } finally {
+      holder.kill();
+    }
+  });
+
+  test('a lock file removed by its holder while a run opens it: that run locks the new file, not the removed one', () => {
+    const dir = folder();
+    mkdirSync(join(dir, 'build'));
+    // flock succeeds once on the old (removed) file; the run must see that and lock the new file.
+    const run = driverRun(dir, `
+flock() { if [[ -z "\${FIRST:-}" ]]; then FIRST=1; rm build/.lock; fi; command flock "$@"; }
+take_checkout_lock
+[[ build/.lock -ef /dev/fd/\${LOCK_FD} ]] && echo "holds the file at build/.lock"`);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('holds the file at build/.lock\n');
   });
 
   test('a lock file left by a killed run (its PID gone) is taken over with a notice', () => {

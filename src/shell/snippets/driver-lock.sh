@@ -7,18 +7,28 @@ set -euo pipefail
 # --- Build driver: checkout lock ---
 
 # The kernel releases a flock when its holder dies, so the lock itself is never stale; the file
-# only says who holds it ("PID command"). A run that ended without emptying it (killed with
-# SIGKILL) left its line behind: the next run takes over and says so.
+# only says who holds it ("PID command"). The holder removes the file before it lets go, so that
+# a finished run leaves nothing in ./build; a run that opened the file just before it went then
+# holds a lock on a removed file, sees that (-ef), and locks the new one instead. A run killed
+# with SIGKILL leaves its line behind: the next run takes over and says so.
 
 # Takes the lock of this checkout, or dies at once naming the run that holds it.
 take_checkout_lock() {
-  local lock=build/.lock error
+  local lock=build/.lock error locked=0
   make_dirs build
   if ! error=$({ : >>"${lock}"; } 2>&1); then
     die "${EXIT_WRITE}" "could not write ./${lock}: $(write_error_reason "${error}"); $(write_fix "${lock}")"
   fi
-  exec {LOCK_FD}>>"${lock}"
-  if ! flock --nonblock "${LOCK_FD}"; then
+  while true; do
+    exec {LOCK_FD}>>"${lock}"
+    flock --nonblock "${LOCK_FD}" || break
+    if [[ "${lock}" -ef "/dev/fd/${LOCK_FD}" ]]; then
+      locked=1
+      break
+    fi
+    exec {LOCK_FD}>&- # the file was removed by the run that held it: lock the new one
+  done
+  if [[ "${locked}" == 0 ]]; then
     read_lock_holder "${lock}" 10
     if [[ -z "${LOCK_HOLDER_PID}" ]]; then
       die "${EXIT_LOCKED}" "another build is running in this checkout (./${lock} is locked); wait for it to finish, then rerun"
@@ -30,6 +40,7 @@ take_checkout_lock() {
     fi
   fi
   read_lock_holder "${lock}" 1
+  LOCK_HELD=1
   write_file "${lock}" "$$ ${RUN_COMMAND}"$'\n'
   WRITES_LOG=1
   if [[ -n "${LOCK_HOLDER_PID}" ]]; then
@@ -50,8 +61,10 @@ read_lock_holder() {
   LOCK_HOLDER_COMMAND=${line#* }
 }
 
-# Empties the lock file (no holder); the lock itself goes with the descriptor when the run exits.
+# Removes the lock file while still holding the lock; the lock itself goes with the descriptor
+# when the run exits. Only the holder does this.
 release_checkout_lock() {
-  [[ -n "${LOCK_FD:-}" ]] || return 0
-  { : >build/.lock; } 2>/dev/null || true
+  [[ "${LOCK_HELD:-0}" == 1 ]] || return 0
+  rm -f build/.lock
+  LOCK_HELD=0
 }
