@@ -1,5 +1,5 @@
 import { spawnSync } from 'child_process';
-import { readdirSync, writeFileSync } from 'fs';
+import { readdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { DRIVER_EXIT_CODES, driverExitCodes } from '../src/shell/exit-codes';
 import { presetProject } from './support/project';
@@ -260,6 +260,19 @@ ${driverExitCodes().map((c) => `printf '%s=%s\\n' ${c.variable} "\${${c.variable
     const result = spawnSync('bash', ['-c', script], { encoding: 'utf8' });
     expect(result.stderr).toBe('');
     expect(result.stdout.trim().split('\n')).toEqual(driverExitCodes().map((c) => `${c.variable}=${c.code}`));
+  });
+
+  test('docs/BUILD.md has the same table (parsed from its markdown)', () => {
+    const doc = readFileSync(join(EXAMPLE_ROOT, 'docs/BUILD.md'), 'utf8').split('\n');
+    const start = doc.indexOf('| exit status | meaning |');
+    expect(start).toBeGreaterThan(0);
+    const rows: Array<[number, string]> = [];
+    for (const line of doc.slice(start + 2)) {
+      const m = /^\| (\d+) \| (.*) \|$/.exec(line);
+      if (!m) break;
+      rows.push([Number(m[1]), m[2]]);
+    }
+    expect(rows).toEqual(driverExitCodes().map((c) => [c.code, c.meaning]));
   });
 
   test('the codes are distinct, below 126 or 128 + a signal number', () => {

@@ -84,6 +84,7 @@ export function renderBuildDoc(pipeline: Pipeline, workflows: DocumentedWorkflow
     '3. the current user (`id -u`, `id -g`).',
     '',
     'When `.env` is missing, the driver creates it from `id -u` and `id -g` and says so. No step uses `sudo`.',
+    'Each ID must be a whole number (in `.env` it may be in quotes); anything else stops the driver with the line to fix.',
     `When the IDs are root's (0), the image user gets ${pipeline.userOf(pkg)?.defaultId ?? '1000'} instead, so that it is never root; the output files are still given to 0:0.`,
     '',
     '### One run at a time, interruptions and exit statuses',
