@@ -1,8 +1,9 @@
 import { ChildProcess, spawn } from 'child_process';
-import { existsSync, readFileSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
 import { join } from 'path';
 import { DRIVER_EXIT_CODES } from '../../src/shell/exit-codes';
-import { CAN_MOUNT } from '../support/bash';
+import { CAN_MOUNT, shellWord } from '../support/bash';
 import {
   cleanUp, containersWithLabel, copyExample, describeRun, describeWithEngine, docker, LABEL_RUN_ID, newRunId,
   requireBaseImage, Run, runCommand, runScript, scriptEnv, tail,
@@ -26,6 +27,9 @@ const DRIVER = 'bin/docker.sh';
 const PACKAGE_SCRIPT = 'package/linux/package.sh';
 const ENV = { DOCKER_BUILDKIT: '0' };
 
+/** Clean-ups of the current test (folders outside the example copies). */
+const afterTest: Array<() => void> = [];
+afterEach(() => { for (const undo of afterTest.splice(0)) undo(); });
 afterAll(() => cleanUp());
 
 /** A copy of the example with the CI images built and a first package in ./dist. */
@@ -207,22 +211,48 @@ describeWithMounts('Write failures name the file that could not be written', () 
   });
 
   /*
-   * The disk fills while the package is copied out: ./build is a 8 KiB tmpfs (the lock and the
-   * packager log fill it), with the build log linked to the copy's own file system, so that the
-   * write that fails is the package's own.
+   * The disk fills up while the packager runs. The copy of the example is put on a 1 MiB tmpfs;
+   * once the package container runs, a filler file takes every free block, so that the next
+   * writes (the packager log, the package) fail. The build log is linked to a file outside, so
+   * that the write that fails is the package's own. ./dist is compared inside the namespace.
    */
   test('a full disk while the package is copied out: one line naming the folder and the fix, ./dist unchanged', () => {
     const copy = copyWithPackage();
-    const distBefore = treeSnapshot(join(copy, 'dist'));
+    slowPackager(copy, 5);
     const runId = newRunId('full-disk');
-    const outside = join(copy, 'build-log-outside');
-    writeFileSync(outside, '');
-    const run = driverInNamespace(copy, `mount -t tmpfs -o size=8k tmpfs build\nln -s ${outside} build/build.log`, ['--ci', 'build_package'], { ...ENV, BUILD_RUN_ID: runId });
-    expect(run.status).toBe(E.write.code);
-    expect(lastLine(run.stdout)).toBe(`./bin/docker.sh: error: could not copy the package out of container desktop-app_package_${runId} into ./build/.package-${runId}: `
+    const work = mkdtempSync(join(tmpdir(), 'staged-build-e2e-full-'));
+    mkdirSync(join(work, 'fs'));
+    writeFileSync(join(work, 'build.log'), '');
+    const script = `
+set -euo pipefail
+mount -t tmpfs -o size=1m tmpfs fs
+cp -a ${shellWord(copy)}/. fs/
+ln -sf ${shellWord(join(work, 'build.log'))} fs/build/build.log
+cd fs
+snapshot() { find dist -printf '%P %y %m %U:%G %s %T@\\n' | sort; find dist -type f -exec sha256sum {} + | sort; }
+snapshot >../before
+./${DRIVER} --ci build_package >../output 2>&1 &
+driver=$!
+until docker ps --quiet --filter label=${LABEL_RUN_ID}=${runId} --filter status=running | grep -q .; do
+  kill -0 "$driver" 2>/dev/null || break
+  sleep 0.2
+done
+head -c 2000000 /dev/zero >filler 2>/dev/null || true # every free block
+status=0
+wait "$driver" || status=$?
+echo "$status" >../status
+snapshot >../after
+`;
+    const setup = runCommand('unshare', ['-m', 'bash', '-c', script], { cwd: work, env: { ...ENV, BUILD_RUN_ID: runId } });
+    afterTest.push(() => rmSync(work, { recursive: true, force: true }));
+    if (setup.status !== 0) throw new Error(describeRun(setup));
+    const output = readFileSync(join(work, 'output'), 'utf8');
+    expect(Number(readFileSync(join(work, 'status'), 'utf8'))).toBe(E.write.code);
+    expect(lastLine(output)).toBe(`./bin/docker.sh: error: could not copy the package out of container desktop-app_package_${runId} into ./build/.package-${runId}: `
       + 'no space left on device; free space on its file system (df -h ./build) or make it writable, then rerun; ./dist is unchanged');
-    expect(run.stdout).not.toMatch(/packaging failed/);
+    expect(output).not.toMatch(/packaging failed/);
     expect(containersWithLabel(LABEL_RUN_ID, runId)).toEqual([]);
-    expect(treeSnapshot(join(copy, 'dist'))).toEqual(distBefore);
+    expect(readFileSync(join(work, 'after'), 'utf8')).toBe(readFileSync(join(work, 'before'), 'utf8'));
+    expect(readFileSync(join(work, 'before'), 'utf8')).toContain('desktop-app-linux.tar.gz.sha256');
   });
 });
