@@ -1,9 +1,10 @@
 import { spawn, spawnSync } from 'child_process';
 import { createHash } from 'crypto';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { BashRun, CAN_MOUNT, runSnippets, shellWord, SNIPPETS_DIR } from './support/bash';
+import { treeSnapshot } from './support/tree';
 import { exitCodeData } from '../src/shell/exit-code-data';
 import { DRIVER_EXIT_CODES } from '../src/shell/exit-codes';
 
@@ -54,18 +55,6 @@ function driverRun(cwd: string, script: string, vars: Record<string, string> = {
 function errorLine(run: BashRun): string {
   const lines = run.stderr.trim().split('\n');
   return lines[lines.length - 1];
-}
-
-/** Every path under dir with its type and content hash: equal trees give equal listings. */
-function snapshot(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true }).map(String).map((p) => {
-    const full = join(dir, p);
-    const stat = lstatSync(full);
-    if (stat.isSymbolicLink()) return `${p} -> ${readlinkSync(full)}`;
-    if (stat.isDirectory()) return `${p}/`;
-    return `${p} ${createHash('sha256').update(readFileSync(full)).digest('hex')}`;
-  }).sort();
 }
 
 /** A checkout with ./dist holding an earlier package and a file of the user's, and a staged new package. */
@@ -302,18 +291,20 @@ describe('driver-package.sh: verify_package (in the staging folder)', () => {
 describe('driver-package.sh: commit_package (the staged package moves into ./dist)', () => {
   test('replaces the package\'s entries in ./dist, keeps the user\'s other files, leaves nothing behind', () => {
     const dir = checkoutWithStagedPackage();
-    const staged = snapshot(join(dir, 'build/.package-unit-1'));
+    const staged = treeSnapshot(join(dir, 'build/.package-unit-1'));
+    const usersFile = treeSnapshot(join(dir, 'dist')).filter((p) => p.startsWith('notes.txt '));
     const run = driverRun(dir, 'commit_package; echo "${DIST_STATE}"');
     expect(run.stderr).toBe('');
     expect(run.stdout.trim()).toBe('./dist holds the new package');
-    expect(snapshot(join(dir, 'dist'))).toEqual([...staged, `notes.txt ${createHash('sha256').update('the user\'s own file').digest('hex')}`].sort());
+    expect(usersFile).toHaveLength(1);
+    expect(treeSnapshot(join(dir, 'dist'))).toEqual([...staged, ...usersFile].sort());
     expect(readdirSync(join(dir, 'build'))).toEqual(['.package-unit-1']);
     expect(readdirSync(join(dir, 'build/.package-unit-1'))).toEqual([]);
   });
 
   test('a move that fails half-way puts ./dist back as it was and names the file', () => {
     const dir = checkoutWithStagedPackage();
-    const before = snapshot(join(dir, 'dist'));
+    const before = treeSnapshot(join(dir, 'dist'));
     // mv fails for the second entry that moves into ./dist (after one new entry is in place);
     // move_entry runs mv in a subshell, so the count is kept in a file.
     const run = driverRun(dir, `
@@ -327,22 +318,22 @@ mv() {
 commit_package`);
     expect(run.status).toBe(E.write.code);
     expect(errorLine(run)).toMatch(new RegExp(`^${DRIVER}: error: could not write \\./dist/\\S+: No space left on device; free space on its file system \\(df -h \\./dist\\) or make it writable, then rerun; \\./dist is unchanged$`));
-    expect(snapshot(join(dir, 'dist'))).toEqual(before);
+    expect(treeSnapshot(join(dir, 'dist'))).toEqual(before);
     expect(existsSync(join(dir, 'build/.replaced-unit-1'))).toBe(false);
   });
 
   mountTest('a read-only ./dist at the time of the move: ./dist unchanged, the file named (real read-only mount)', () => {
     const dir = checkoutWithStagedPackage();
-    const before = snapshot(join(dir, 'dist'));
+    const before = treeSnapshot(join(dir, 'dist'));
     const run = driverRun(dir, `mount --bind -o ro dist dist; commit_package`, {}, ['unshare', '-m']);
     expect(run.status).toBe(E.write.code);
     expect(errorLine(run)).toMatch(new RegExp(`^${DRIVER}: error: could not write \\./dist/\\S+: Read-only file system; free space on its file system \\(df -h \\./dist\\) or make it writable, then rerun; \\./dist is unchanged$`));
-    expect(snapshot(join(dir, 'dist'))).toEqual(before);
+    expect(treeSnapshot(join(dir, 'dist'))).toEqual(before);
   });
 
   test('a SIGTERM during the move waits for it, then ends the run saying ./dist holds the new package', () => {
     const dir = checkoutWithStagedPackage();
-    const staged = snapshot(join(dir, 'build/.package-unit-1'));
+    const staged = treeSnapshot(join(dir, 'build/.package-unit-1'));
     const run = driverRun(dir, `
 start_run_handling
 OWNS_STAGING=1
@@ -352,12 +343,12 @@ echo "not reached"`);
     expect(run.status).toBe(E.terminated.code);
     expect(run.stdout).not.toContain('not reached');
     expect(errorLine(run)).toBe(`${DRIVER}: interrupted (SIGTERM); no container of run unit-1 was left; ./dist holds the new package`);
-    expect(snapshot(join(dir, 'dist')).filter((p) => !p.startsWith('notes.txt'))).toEqual(staged);
+    expect(treeSnapshot(join(dir, 'dist')).filter((p) => !p.startsWith('notes.txt'))).toEqual(staged);
   });
 });
 
 describe('write failures name the file and the fix (driver-log.sh, driver-settings.sh)', () => {
-  mountTest('a full disk under ./build: the build log is named, not a raw printf error', () => {
+  mountTest('a full disk under ./build: the lock file that cannot be written is named, not a raw bash error', () => {
     const dir = folder();
     mkdirSync(join(dir, 'build'));
     const run = driverRun(dir, `mount -t tmpfs -o size=4k tmpfs build
