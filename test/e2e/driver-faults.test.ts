@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { DRIVER_EXIT_CODES } from '../../src/shell/exit-codes';
@@ -178,6 +178,8 @@ describeWithEngine('Two drivers on one checkout', () => {
     await killed.exited;
     expect(readFileSync(join(copy, 'build/.lock'), 'utf8')).toBe(`${killed.child.pid} ./bin/docker.sh --ci build_package\n`);
     docker(['rm', '--force', `desktop-app_package_${killedId}`]);
+    // What a SIGKILL leaves besides: the run's temporary folder (named after its run ID).
+    for (const left of readdirSync(tmpdir()).filter((f) => f.startsWith(`staged-build-run.${killedId}.`))) rmSync(join(tmpdir(), left), { recursive: true, force: true });
 
     const next = runScript(copy, DRIVER, ['--ci', 'build_base'], { ...ENV, BUILD_RUN_ID: newRunId('lock-next') });
     if (next.status !== 0) throw new Error(describeRun(next));

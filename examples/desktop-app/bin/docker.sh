@@ -488,7 +488,7 @@ release_checkout_lock() {
 start_run_handling() {
   RUNNING_PID=''
   DIST_STATE='./dist unchanged'
-  RUN_TMP=$(mktemp -d "${TMPDIR:-/tmp}/staged-build-run.XXXXXX" 2>/dev/null) \
+  RUN_TMP=$(mktemp -d "${TMPDIR:-/tmp}/staged-build-run.${RUN_ID}.XXXXXX" 2>/dev/null) \
     || die "${EXIT_WRITE}" "could not create a temporary folder in ${TMPDIR:-/tmp}; free space there or set TMPDIR to a writable folder"
   trap on_exit EXIT
   handle_signals
