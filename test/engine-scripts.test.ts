@@ -1,5 +1,5 @@
 import { ChildProcess, spawn, spawnSync } from 'child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { REPO_ROOT } from './support/project';
@@ -18,8 +18,13 @@ const rootTest = IS_ROOT ? test : test.skip;
 
 interface Result { status: number | null; stdout: string; stderr: string }
 
+const folders: string[] = [];
+afterAll(() => { for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true }); });
+
 function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'staged-build-engine-test-'));
+  const dir = mkdtempSync(join(tmpdir(), 'staged-build-engine-test-'));
+  folders.push(dir);
+  return dir;
 }
 
 /** Runs a script of scripts/ with the given state folder; with `recordKills`, kill only records. */

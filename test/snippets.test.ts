@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'child_process';
 import { createHash } from 'crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { BashRun, CAN_MOUNT, runSnippets, shellWord, SNIPPETS_DIR } from './support/bash';
@@ -43,8 +43,13 @@ const BASE = ['env-file', 'driver-log', 'driver-settings', 'driver-lock', 'drive
 
 const mountTest = CAN_MOUNT ? test : test.skip;
 
+const folders: string[] = [];
+afterAll(() => { for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true }); });
+
 function folder(): string {
-  return mkdtempSync(join(tmpdir(), 'staged-build-snippet-'));
+  const dir = mkdtempSync(join(tmpdir(), 'staged-build-snippet-'));
+  folders.push(dir);
+  return dir;
 }
 
 function driverRun(cwd: string, script: string, vars: Record<string, string> = {}, prefix?: string[]): BashRun {

@@ -1,6 +1,4 @@
 import { spawnSync } from 'child_process';
-import { mkdtempSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
 import { join } from 'path';
 import { exitCodeData } from '../../src/shell/exit-code-data';
 
@@ -13,17 +11,6 @@ export const SNIPPETS_DIR = join(__dirname, '..', '..', 'src', 'shell', 'snippet
 
 export interface BashRun { status: number | null; stdout: string; stderr: string }
 
-let exitCodesFile: string | undefined;
-
-/** A file with the driver's exit-status variables, rendered from the table as the driver has them. */
-function exitCodes(): string {
-  if (!exitCodesFile) {
-    exitCodesFile = join(mkdtempSync(join(tmpdir(), 'staged-build-bash-')), 'exit-codes.sh');
-    writeFileSync(exitCodesFile, `${exitCodeData().join('\n')}\n`);
-  }
-  return exitCodesFile;
-}
-
 /**
  * Runs `script` in bash (strict mode) in `cwd`, after the driver's exit statuses, the variables in
  * `vars` and the given snippets. `prefix` runs the whole thing under another command (e.g. unshare).
@@ -32,7 +19,7 @@ export function runSnippets(snippets: string[], script: string, options: { cwd: 
   const vars = Object.entries(options.vars ?? {}).map(([k, v]) => `${k}=${shellWord(v)}`);
   const text = [
     'set -euo pipefail',
-    `source ${shellWord(exitCodes())}`,
+    ...exitCodeData(),
     ...vars,
     ...snippets.map((s) => `source ${shellWord(join(SNIPPETS_DIR, `${s}.sh`))}`),
     script,
