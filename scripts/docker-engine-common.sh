@@ -3,8 +3,13 @@
 # dockerd they manage is kept, logging, timing, and process checks. Sourced, not run.
 # shellcheck disable=SC2034 # the variables are read by the scripts that source this file
 
-STATE_DIR="${DOCKER_ENGINE_STATE_DIR:-/tmp}"
-PID_FILE="${STATE_DIR}/staged-build-dockerd.pid"
+# The state of the engine a set-up started: "PID START" of that dockerd (START: its start time,
+# so that a reused PID, or a dockerd someone else started, is never taken for it). Kept per
+# checkout by default; .ci/run passes a folder of its own (DOCKER_ENGINE_STATE_DIR), so that it
+# stops only an engine that this very invocation started.
+CHECKOUT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+STATE_DIR="${DOCKER_ENGINE_STATE_DIR:-/tmp/staged-build-engine.$(printf '%s' "$CHECKOUT_ROOT" | cksum | cut -d' ' -f1)}"
+PID_FILE="${STATE_DIR}/dockerd.pid"
 SYSTEM_PID_FILE="/var/run/docker.pid"
 
 log() { printf '[%s] %s\n' "$PROG" "$*"; }
@@ -37,6 +42,29 @@ is_alive() {
 # True when PID names a live dockerd process.
 is_live_dockerd() {
   is_alive "$1" && [[ "$(cat "/proc/$1/comm" 2>/dev/null)" == "dockerd" ]]
+}
+
+# The start time of process PID (clock ticks after boot, field 22 of /proc/PID/stat); empty when gone.
+start_time_of() {
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 0
+  # The command name (field 2) may hold spaces: count the fields after its closing parenthesis.
+  stat="${stat##*) }"
+  awk '{ print $20 }' <<<"$stat"
+}
+
+# Records PID as the dockerd this set-up started.
+record_engine() {
+  mkdir -p "$STATE_DIR"
+  printf '%s %s\n' "$1" "$(start_time_of "$1")" >"$PID_FILE"
+}
+
+# True when the record in PID_FILE names a live dockerd that is the very process recorded:
+# same PID, same start time. Sets RECORDED_PID.
+is_recorded_engine() {
+  local start
+  read -r RECORDED_PID start <"$PID_FILE" || true
+  is_live_dockerd "${RECORDED_PID:-}" && [[ -n "${start:-}" && "$(start_time_of "$RECORDED_PID")" == "$start" ]]
 }
 
 # Both scripts take only --help (their usage() says what they do).

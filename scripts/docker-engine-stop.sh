@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Stop the dockerd that scripts/docker-engine.sh started (by the PID it
-# recorded). An engine that docker-engine.sh found already running has no PID
-# file and is left alone.
+# Stop the dockerd that scripts/docker-engine.sh started (by the PID and start
+# time it recorded in its state folder). An engine that docker-engine.sh found
+# already running, or that another checkout or invocation started, is left alone.
 set -euo pipefail
 
 readonly PROG="docker-engine-stop"
@@ -14,13 +14,18 @@ usage() {
   cat <<EOF
 Usage: $(basename "$0") [--help]
 
-Stop the dockerd that scripts/docker-engine.sh started: send SIGTERM to the PID
-in ${PID_FILE}, wait for it to exit (SIGKILL after ${STOP_TIMEOUT}s),
-and remove the PID file. Without a PID file (the engine was already running
-when docker-engine.sh ran, or was never started) it does nothing.
+Stop the dockerd that scripts/docker-engine.sh started with the same state
+folder: send SIGTERM to the process recorded in
+  ${PID_FILE}
+(PID and start time; a reused PID or a dockerd started by someone else is never
+stopped), wait for it to exit (SIGKILL after ${STOP_TIMEOUT}s), and remove the record.
+Without a record (the engine was already running when docker-engine.sh ran, or
+another checkout or invocation started it) it does nothing.
 
 Environment:
-  DOCKER_ENGINE_STATE_DIR     directory of the PID file (default /tmp)
+  DOCKER_ENGINE_STATE_DIR     state folder (default: one per checkout, in /tmp);
+                              .ci/run passes its own, so that it stops only the
+                              engine this invocation started
   DOCKER_ENGINE_STOP_TIMEOUT  seconds to wait after SIGTERM (default 30)
 EOF
 }
@@ -54,18 +59,17 @@ stop_dockerd() {
 main() {
   parse_args "$@"
   if [[ ! -f "$PID_FILE" ]]; then
-    log "nothing to stop: no $PID_FILE (engine not started by docker-engine.sh; left alone)"
+    log "nothing to stop: no $PID_FILE (no engine started by docker-engine.sh with this state folder; any running engine is left alone)"
     return 0
   fi
-  local pid
-  pid="$(cat "$PID_FILE")"
-  if is_live_dockerd "$pid"; then
-    [[ "$(id -u)" -eq 0 ]] || die "stopping dockerd (pid $pid) must run as root; rerun $(basename "$0") with sudo or as root"
-    stop_dockerd "$pid"
+  if is_recorded_engine; then
+    [[ "$(id -u)" -eq 0 ]] || die "stopping dockerd (pid $RECORDED_PID) must run as root; rerun $(basename "$0") with sudo or as root"
+    stop_dockerd "$RECORDED_PID"
   else
-    log "dockerd (pid ${pid:-?}) from $PID_FILE is not a running dockerd (exited or reused); nothing to stop"
+    log "the engine recorded in $PID_FILE (pid ${RECORDED_PID:-?}) is not running any more, or pid ${RECORDED_PID:-?} is another process now; nothing stopped"
   fi
   rm -f "$PID_FILE"
+  rmdir "$STATE_DIR" 2>/dev/null || true
 }
 
 main "$@"

@@ -12,7 +12,8 @@ readonly SUITE="bookworm"
 readonly IMAGE="debian:${SUITE}-slim"
 readonly LOCAL_IMAGE="local/debian:${SUITE}-slim"
 readonly IMAGE_LABEL="org.opencontainers.image.source=staged-build/docker-engine.sh"
-readonly PACKAGES=(ca-certificates docker.io debootstrap)
+# The tests lint every generated script with shellcheck (npx projen test).
+readonly PACKAGES=(ca-certificates docker.io debootstrap shellcheck)
 
 DOCKER="${DOCKER_ENGINE_DOCKER:-/usr/bin/docker}"
 DOCKERD_LOG="${DOCKER_ENGINE_DOCKERD_LOG:-/tmp/dockerd.log}"
@@ -27,11 +28,13 @@ usage() {
   cat <<EOF
 Usage: $(basename "$0") [--help]
 
-Make a real Docker engine available on this Debian machine (root, no registry):
-  1. packages: apt-get install ${PACKAGES[*]} (only what is missing)
+Make a real Docker engine, and what the tests need, available on this Debian
+machine (root, no registry), so that 'npx projen test' runs everything:
+  1. packages: apt-get install ${PACKAGES[*]} (only what is missing;
+               shellcheck is what the tests lint the generated scripts with)
   2. engine:   start dockerd by hand unless '${DOCKER} info' already answers;
-               its PID goes to ${PID_FILE}
-               (scripts/docker-engine-stop.sh stops it again)
+               its PID and start time go to ${PID_FILE}
+               (scripts/docker-engine-stop.sh with the same state folder stops it again)
   3. image:    build ${IMAGE} with debootstrap from the host's Debian mirror
                and docker import, unless it is present
 
@@ -40,7 +43,7 @@ already running is left alone and not recorded, so the stop script keeps it.
 
 Environment:
   DOCKER_ENGINE_DOCKER         docker client to use      (default /usr/bin/docker)
-  DOCKER_ENGINE_STATE_DIR      directory of the PID file (default /tmp)
+  DOCKER_ENGINE_STATE_DIR      state folder of the engine it starts (default: one per checkout, in /tmp)
   DOCKER_ENGINE_DOCKERD_LOG    dockerd output            (default /tmp/dockerd.log)
   DOCKER_ENGINE_LOG            apt/debootstrap output    (default /tmp/staged-build-docker-engine.log)
   DOCKER_ENGINE_START_TIMEOUT  seconds to wait for dockerd (default 60)
@@ -167,14 +170,13 @@ start_dockerd() {
   start="$(now_us)"
   [[ -x "$DOCKER" ]] || die "docker client $DOCKER not found; install docker.io or set DOCKER_ENGINE_DOCKER"
   command -v dockerd >/dev/null || die "dockerd not found; install the Debian package docker.io"
-  mkdir -p "$STATE_DIR"
   # Own session and no inherited descriptors: the engine outlives this script
   # and its caller's process group, and never holds the caller's pipes open.
   setsid nohup dockerd </dev/null >"$DOCKERD_LOG" 2>&1 &
   pid=$!
   # Recorded at once, so that docker-engine-stop.sh can stop it even if this
   # script is interrupted while waiting.
-  printf '%s\n' "$pid" >"$PID_FILE"
+  record_engine "$pid"
   if ! wait_for_engine "$pid"; then
     # Leave no half-started engine behind.
     kill -TERM "$pid" 2>/dev/null || true

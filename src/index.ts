@@ -24,6 +24,7 @@ export * from './dockerfile/stage-dockerfile';
 export * from './dockerfile/dockerignore';
 export * from './shell/shell-quote';
 export * from './shell/driver-script';
+export * from './shell/exit-codes';
 export * from './shell/package-script';
 export * from './shell/validation-script';
 export * from './shell/env-example';

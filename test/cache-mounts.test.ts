@@ -8,6 +8,7 @@ import { PackagingPipeline, PyInstallerPackager, StageDefinition } from '../src'
 import { AIRUNNER_STAGES } from '../presets/airunner';
 import { lintDockerfile } from './support/linters';
 import { emptyProject } from './support/project';
+import { DRIVER_EXIT_CODES } from '../src/shell/exit-codes';
 
 /* BuildKit cache mounts: optional, off by default, and refused by the driver with the legacy builder. */
 
@@ -51,7 +52,7 @@ test('on: the driver refuses the legacy builder with a one-line error saying wha
   writeFileSync(driver, synth(true)['bin/docker.sh']);
   chmodSync(driver, 0o755);
   const legacy = spawnSync(driver, ['--ci', '--dry-run', 'build'], { encoding: 'utf8', env: { ...process.env, DOCKER_BUILDKIT: '0' } });
-  expect(legacy.status).toBe(1);
+  expect(legacy.status).toBe(DRIVER_EXIT_CODES.prerequisite.code);
   expect(legacy.stderr.trim()).toBe("./bin/docker.sh: error: the airunner Dockerfiles use BuildKit cache mounts, which the legacy builder cannot build; set DOCKER_BUILDKIT=1 with a client that has BuildKit (DOCKER=/usr/bin/docker)");
   const buildkit = spawnSync(driver, ['--ci', '--dry-run', 'build'], { encoding: 'utf8', env: { ...process.env, DOCKER_BUILDKIT: '1' } });
   expect(buildkit.status).toBe(0);

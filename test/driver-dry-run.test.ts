@@ -1,6 +1,7 @@
 import { spawnSync } from 'child_process';
-import { readdirSync, writeFileSync } from 'fs';
+import { readdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
+import { DRIVER_EXIT_CODES, driverExitCodes } from '../src/shell/exit-codes';
 import { presetProject } from './support/project';
 
 /*
@@ -104,9 +105,9 @@ describe('arguments', () => {
     expect(b.stdout).toBe(a.stdout);
   });
 
-  test('no command prints the usage to stderr and exits 2', () => {
+  test('no command prints the usage to stderr and exits with the usage status', () => {
     const result = run(EXAMPLE_DRIVER, []);
-    expect(result.status).toBe(2);
+    expect(result.status).toBe(DRIVER_EXIT_CODES.usage.code);
     expect(result.stderr).toMatch(/^Usage: \.\/bin\/docker\.sh \[--ci\] \[--dry-run\] <command>/);
     for (const command of ['build_base', 'build_runtime', 'build_package', 'build', 'shell', 'clean', 'help']) {
       expect(result.stderr).toMatch(new RegExp(`^  ${command} `, 'm'));
@@ -126,7 +127,7 @@ describe('arguments', () => {
     [['build_base', 'build_runtime'], /error: one command at a time \(got 'build_base' and 'build_runtime'\)/],
   ])('%j is a usage error with a one-line message', (args, message) => {
     const result = run(EXAMPLE_DRIVER, ['--dry-run', ...args]);
-    expect(result.status).toBe(2);
+    expect(result.status).toBe(DRIVER_EXIT_CODES.usage.code);
     expect(result.stderr.split('\n')[0]).toMatch(message);
     expect(result.stderr).toContain("Run './bin/docker.sh --help' for usage.");
   });
@@ -151,7 +152,9 @@ describe('settings', () => {
     const legacy = dockerCommands(run(EXAMPLE_DRIVER, ['--ci', '--dry-run', 'build_base'], { DOCKER_BUILDKIT: '0' }).stdout)[0];
     expect(buildkit).toContain('--progress=plain');
     expect(legacy).not.toContain('--progress=plain');
-    expect(run(EXAMPLE_DRIVER, ['--dry-run', 'build'], { DOCKER_BUILDKIT: 'yes' }).stderr).toMatch(/DOCKER_BUILDKIT='yes' must be 0 or 1/);
+    const invalid = run(EXAMPLE_DRIVER, ['--dry-run', 'build'], { DOCKER_BUILDKIT: 'yes' });
+    expect(invalid.stderr).toMatch(/DOCKER_BUILDKIT='yes' must be 0 or 1/);
+    expect(invalid.status).toBe(DRIVER_EXIT_CODES.settings.code);
   });
 
   describe('HOST_UID/HOST_GID precedence: environment, then .env, then id', () => {
@@ -180,11 +183,45 @@ describe('settings', () => {
       expect(idArgs(run(EXAMPLE_DRIVER, ['--dry-run', 'build_base'], { HOST_UID: '0', HOST_GID: '0' }))).toEqual(['HOST_UID=1000', 'HOST_GID=1000']);
     });
 
-    test('a non-numeric ID is an error naming the variable and where to fix it', () => {
-      writeFileSync(envFile, 'HOST_UID=me\n');
+    test('a value in .env that is not a whole number is an error naming the file, the line and the fix', () => {
+      writeFileSync(envFile, '# IDs\nHOST_GID=1000\nHOST_UID=me\n');
       const result = run(EXAMPLE_DRIVER, ['--dry-run', 'build_base']);
-      expect(result.status).toBe(1);
-      expect(result.stderr.trim()).toBe("./bin/docker.sh: error: HOST_UID='me' is not a number; fix it in the environment or in .env");
+      expect(result.status).toBe(DRIVER_EXIT_CODES.settings.code);
+      expect(result.stderr.trim()).toBe('./bin/docker.sh: error: ./.env line 3: HOST_UID=me is not a whole number; '
+        + 'write it as HOST_UID=1000 (digits only, optionally in quotes), or remove the line');
+    });
+
+    test.each([['1 2'], ['"12"34'], ['12abc'], [''], ['"1000'], ['-5'], ['1e3']])('.env HOST_UID=%s is refused (status: settings)', (value) => {
+      writeFileSync(envFile, `HOST_UID=${value}\nHOST_GID=1000\n`);
+      const result = run(EXAMPLE_DRIVER, ['--dry-run', 'build_base']);
+      expect(result.status).toBe(DRIVER_EXIT_CODES.settings.code);
+      expect(result.stderr).toContain('./.env line 1: HOST_UID=');
+      expect(dockerCommands(result.stdout)).toEqual([]);
+    });
+
+    test.each([['"2222"'], ["'2222'"], [' 2222 '], ['2222\r']])('.env HOST_UID=%j is read as 2222', (value) => {
+      writeFileSync(envFile, `HOST_UID=${value}\nHOST_GID=3333\n`);
+      expect(idArgs(run(EXAMPLE_DRIVER, ['--dry-run', 'build_base']))).toEqual(['HOST_UID=2222', 'HOST_GID=3333']);
+    });
+
+    test('an ID in the environment that is not a whole number is an error naming the environment', () => {
+      const result = run(EXAMPLE_DRIVER, ['--dry-run', 'build_base'], { HOST_GID: '12 34' });
+      expect(result.status).toBe(DRIVER_EXIT_CODES.settings.code);
+      expect(result.stderr.trim()).toBe("./bin/docker.sh: error: HOST_GID='12 34' (from the environment) is not a whole number from 0 to 4294967294; fix it in the environment");
+    });
+
+    test.each<[Record<string, string>, string]>([
+      [{ HOST_UID: '00', HOST_GID: '000' }, 'env'],
+      [{}, '.env'],
+    ])('zeros written another way (%j from %s) are root too: the image user still gets the default ID', (env, where) => {
+      if (where === '.env') writeFileSync(envFile, 'HOST_UID="00"\nHOST_GID=\'0\'\n');
+      expect(idArgs(run(EXAMPLE_DRIVER, ['--dry-run', 'build_base'], env))).toEqual(['HOST_UID=1000', 'HOST_GID=1000']);
+    });
+
+    test('an ID beyond the 32-bit range is refused', () => {
+      const result = run(EXAMPLE_DRIVER, ['--dry-run', 'build_base'], { HOST_UID: '4294967296' });
+      expect(result.status).toBe(DRIVER_EXIT_CODES.settings.code);
+      expect(result.stderr).toContain("HOST_UID='4294967296' (from the environment) is not a whole number from 0 to 4294967294");
     });
   });
 
@@ -194,9 +231,54 @@ describe('settings', () => {
     expect(result.stdout).toContain('images --all --quiet --filter label=dev.staged-build.example.pipeline=desktop-app');
   });
 
-  test('a missing docker client is named in one line', () => {
+  test('a missing docker client is named in one line (status: prerequisite)', () => {
     const result = run(EXAMPLE_DRIVER, ['build_base'], { DOCKER: '/nonexistent/docker' });
-    expect(result.status).toBe(1);
+    expect(result.status).toBe(DRIVER_EXIT_CODES.prerequisite.code);
     expect(result.stderr.trim()).toBe("./bin/docker.sh: error: docker client '/nonexistent/docker' not found; install Docker or set DOCKER=/path/to/docker");
+  });
+});
+
+describe('exit statuses', () => {
+  /** The "Exit status:" lines of --help, as [code, meaning]. */
+  function helpExitCodes(): Array<[number, string]> {
+    const help = run(EXAMPLE_DRIVER, ['--help']).stdout;
+    const section = help.slice(help.indexOf('Exit status:\n') + 'Exit status:\n'.length).trimEnd().split('\n');
+    return section.map((line) => {
+      const m = /^ {2}(\d+) +(.*)$/.exec(line);
+      if (!m) throw new Error(`not an exit status line: '${line}'`);
+      return [Number(m[1]), m[2]];
+    });
+  }
+
+  test('--help lists every status of the table, with its meaning, in order', () => {
+    expect(helpExitCodes()).toEqual(driverExitCodes().map((c) => [c.code, c.meaning]));
+  });
+
+  test('the driver holds each status in its readonly variable (bash reads them back)', () => {
+    const script = `source <(sed -n '/^# --- Exit statuses of the driver/,/^print_exit_codes/p' '${EXAMPLE_DRIVER}' | sed '$d')
+${driverExitCodes().map((c) => `printf '%s=%s\\n' ${c.variable} "\${${c.variable}}"`).join('\n')}`;
+    const result = spawnSync('bash', ['-c', script], { encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim().split('\n')).toEqual(driverExitCodes().map((c) => `${c.variable}=${c.code}`));
+  });
+
+  test('docs/BUILD.md has the same table (parsed from its markdown)', () => {
+    const doc = readFileSync(join(EXAMPLE_ROOT, 'docs/BUILD.md'), 'utf8').split('\n');
+    const start = doc.indexOf('| exit status | meaning |');
+    expect(start).toBeGreaterThan(0);
+    const rows: Array<[number, string]> = [];
+    for (const line of doc.slice(start + 2)) {
+      const m = /^\| (\d+) \| (.*) \|$/.exec(line);
+      if (!m) break;
+      rows.push([Number(m[1]), m[2]]);
+    }
+    expect(rows).toEqual(driverExitCodes().map((c) => [c.code, c.meaning]));
+  });
+
+  test('the codes are distinct, below 126 or 128 + a signal number', () => {
+    const codes = driverExitCodes().map((c) => c.code);
+    expect(new Set(codes).size).toBe(codes.length);
+    expect([DRIVER_EXIT_CODES.hangup.code, DRIVER_EXIT_CODES.interrupted.code, DRIVER_EXIT_CODES.terminated.code]).toEqual([128 + 1, 128 + 2, 128 + 15]);
+    for (const code of codes) expect(code < 126 || code > 128).toBe(true);
   });
 });

@@ -304,6 +304,6 @@ describe('when the preflight runs', () => {
   test('the usage names the check command and the exit status', () => {
     const usage = run(join(REPO_ROOT, 'examples/desktop-app/bin/docker.sh'), ['--help']).stdout;
     expect(usage).toMatch(/^ {2}check {12}the preflight alone/m);
-    expect(usage).toContain(`${PREFLIGHT_EXIT_STATUS} the preflight found problems`);
+    expect(usage).toMatch(new RegExp(`^ {2}${PREFLIGHT_EXIT_STATUS} +the preflight found problems`, 'm'));
   });
 });

@@ -122,11 +122,35 @@ stage_inputs() {
 
 # --- .env ---
 
-# The last value of KEY in ./.env, without quotes or spaces; nothing when absent. Never sourced.
+# The value of KEY in ./.env, which must be a whole number, bare or in quotes ("1000", '1000');
+# the last assignment wins, "export KEY=..." counts too; nothing when .env or KEY is absent.
+# Never sourced. Any other value (1 2, "12"34, 12abc, an empty value) is an error naming the line:
+# the message goes to ENV_FILE_ERROR and the status is 1.
+# With VAR, the value goes into that variable (the caller reports the error); without, it is
+# printed (and the error too, on stderr).
 read_env_file_value() {
-  local key=$1
-  [[ -f .env ]] || return 0
-  sed -n "s/^[[:space:]]*${key}[[:space:]]*=[[:space:]]*//p" .env | tail -n 1 | tr -d "\"'[:space:]"
+  local key=$1 target=${2:-} line number=0 raw found=''
+  ENV_FILE_ERROR=''
+  if [[ -f .env ]]; then
+    while IFS= read -r line || [[ -n "${line}" ]]; do
+      number=$((number + 1))
+      [[ "${line}" =~ ^[[:space:]]*(export[[:space:]]+)?${key}[[:space:]]*=(.*)$ ]] || continue
+      raw=${BASH_REMATCH[2]}
+      raw=${raw#"${raw%%[![:space:]]*}"} # without leading and trailing blanks (and a CR)
+      raw=${raw%"${raw##*[![:space:]]}"}
+      if [[ "${raw}" =~ ^([0-9]+)$ || "${raw}" =~ ^\"([0-9]+)\"$ || "${raw}" =~ ^\'([0-9]+)\'$ ]]; then
+        found=${BASH_REMATCH[1]}
+      else
+        ENV_FILE_ERROR="./.env line ${number}: ${key}=${raw} is not a whole number; write it as ${key}=1000 (digits only, optionally in quotes), or remove the line"
+        break
+      fi
+    done <.env
+  fi
+  if [[ -n "${ENV_FILE_ERROR}" ]]; then
+    if [[ -z "${target}" ]]; then printf 'error: %s\n' "${ENV_FILE_ERROR}" >&2; fi
+    return 1
+  fi
+  if [[ -n "${target}" ]]; then printf -v "${target}" '%s' "${found}"; else printf '%s' "${found}"; fi
 }
 
 # --- Validation: recorded docker calls ---
@@ -849,9 +873,17 @@ image_field() {
 # The IDs the driver gives ./dist, with the driver's precedence: environment, .env, id.
 expected_ids() {
   local uid=${HOST_UID:-} gid=${HOST_GID:-}
-  uid=${uid:-$(read_env_file_value HOST_UID)}
-  gid=${gid:-$(read_env_file_value HOST_GID)}
-  printf '%s:%s\n' "${uid:-$(id -u)}" "${gid:-$(id -g)}"
+  if [[ -z "${uid}" ]]; then read_env_file_value HOST_UID uid || true; fi
+  if [[ -z "${gid}" ]]; then read_env_file_value HOST_GID gid || true; fi
+  uid=${uid:-$(id -u)}
+  gid=${gid:-$(id -g)}
+  # As the driver reads them: whole numbers, leading zeros dropped (01000 is 1000). Anything else
+  # was refused by the driver; the ownership check then fails against an impossible owner.
+  if ! [[ "${uid}" =~ ^[0-9]{1,10}$ && "${gid}" =~ ^[0-9]{1,10}$ ]]; then
+    printf 'invalid:invalid\n'
+    return 0
+  fi
+  printf '%d:%d\n' "$((10#${uid}))" "$((10#${gid}))"
 }
 
 # --- Checks ---
@@ -923,7 +955,7 @@ tarball_holds_package() {
 
 dist_owned_by() {
   local ids=$1
-  [[ -d dist && -z "$(find dist \( ! -uid "${ids%:*}" -o ! -gid "${ids#*:}" \) -print -quit)" ]]
+  [[ "${ids}" =~ ^[0-9]+:[0-9]+$ && -d dist && -z "$(find dist \( ! -uid "${ids%:*}" -o ! -gid "${ids#*:}" \) -print -quit)" ]]
 }
 
 # On exit, Ctrl-C included: the listener, this run's containers and volumes, the temporary files.

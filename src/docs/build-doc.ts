@@ -1,6 +1,7 @@
 import { GENERATED_MARKER } from '../model/generated-marker';
 import { Pipeline } from '../model/pipeline';
 import { RUN_MARKER_PREFIX } from '../shell/run-marker';
+import { driverExitCodes } from '../shell/exit-codes';
 import { VALIDATION_RESULTS_LOG } from '../shell/validation-script';
 import { bundleSection, preflightSection } from './preflight-doc';
 
@@ -86,7 +87,12 @@ export function renderBuildDoc(pipeline: Pipeline, workflows: DocumentedWorkflow
     '3. the current user (`id -u`, `id -g`).',
     '',
     'When `.env` is missing, the driver creates it from `id -u` and `id -g` and says so. No step uses `sudo`.',
+    'Each ID must be a whole number (in `.env` it may be in quotes); anything else stops the driver with the line to fix.',
     `When the IDs are root's (0), the image user gets ${pipeline.userOf(pkg)?.defaultId ?? '1000'} instead, so that it is never root; the output files are still given to 0:0.`,
+    '',
+    '### One run at a time, interruptions and exit statuses',
+    '',
+    ...exitCodeSection(driver),
     '',
     '### Docker client and builder',
     '',
@@ -183,6 +189,21 @@ export function renderBuildDoc(pipeline: Pipeline, workflows: DocumentedWorkflow
     '',
   );
   return out.join('\n');
+}
+
+/** Locking, interruption, the package's arrival in ./dist, and the driver's exit statuses (from the one table). */
+function exitCodeSection(driver: string): string[] {
+  return [
+    `\`${driver} build\`, \`build_<stage>\` and \`clean\` hold the lock \`./build/.lock\` of the checkout: a second run fails at once,`,
+    'naming the PID and command of the one that holds it. `help`, `--dry-run` and `shell` take no lock.',
+    'On Ctrl-C (SIGINT), SIGTERM or SIGHUP the driver stops its docker command, removes the containers of the run and',
+    'ends with one line saying what it removed. The package is copied into a folder inside `./build`, verified there, and',
+    'only then moved into `./dist`, so that a failure or an interruption leaves `./dist` as it was.',
+    '',
+    '| exit status | meaning |',
+    '| --- | --- |',
+    ...driverExitCodes().map((c) => `| ${c.code} | ${c.meaning} |`),
+  ];
 }
 
 function fromText(pipeline: Pipeline, stage: Pipeline['stages'][number]): string {

@@ -5,11 +5,12 @@ import { Pipeline } from '../model/pipeline';
 import { manifestKind } from '../model/python-dependencies';
 import { pythonOf } from '../model/python-checks';
 import { PythonData, pythonLiteral } from '../packagers/python-literal';
+import { DRIVER_EXIT_CODES } from '../shell/exit-codes';
 import { rootFromScript } from '../shell/script-header';
 import { shellQuote } from '../shell/shell-quote';
 
-/** The driver's exit status when the preflight finds a problem (`check`, or before a build). */
-export const PREFLIGHT_EXIT_STATUS = 3;
+/** The driver's exit status when the preflight finds a problem (`check`, or before a build); from the one table. */
+export const PREFLIGHT_EXIT_STATUS: number = DRIVER_EXIT_CODES.preflight.code;
 
 /** The preflight program's file name, in the pipeline's support folder (next to package.sh). */
 export const PREFLIGHT_PROGRAM = 'preflight.py';

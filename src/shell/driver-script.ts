@@ -1,16 +1,22 @@
+import { exitCodeData } from './exit-code-data';
 import { pipelineData } from './pipeline-data';
 import { readonlyVar, rootFromScript, scriptHeader } from './script-header';
 import { snippet } from './snippet';
 import { Pipeline } from '../model/pipeline';
-import { PREFLIGHT_EXIT_STATUS } from '../preflight/preflight-program';
 
 /**
  * The hand-written parts of the driver, one concern each (src/shell/snippets/driver-*.sh), in the
  * order they appear in the generated script; the command line (main) comes last.
  */
-export const DRIVER_SNIPPETS = ['driver-log', 'driver-settings', 'driver-preflight', 'driver-build', 'driver-package', 'driver-shell', 'driver-clean', 'driver-cli'] as const;
+export const DRIVER_SNIPPETS = [
+  'driver-log', 'driver-settings', 'driver-lock', 'driver-exit', 'driver-preflight', 'driver-build', 'driver-package', 'driver-shell',
+  'driver-clean', 'driver-cli',
+] as const;
 
-/** The text of the build driver (`docker.sh`): header, the model as bash data, the driver functions. */
+/**
+ * The text of the build driver (`docker.sh`): header, the model and the exit statuses as bash data,
+ * the driver functions.
+ */
 export function renderDriverScript(pipeline: Pipeline): string {
   const path = pipeline.driverPath;
   return [
@@ -20,10 +26,10 @@ export function renderDriverScript(pipeline: Pipeline): string {
     ]),
     readonlyVar('DRIVER_PATH', `./${path}`),
     readonlyVar('ROOT_FROM_SCRIPT', rootFromScript(path)),
-    '# The exit status when the preflight finds a problem (check, or before a build).',
-    readonlyVar('EXIT_PREFLIGHT', String(PREFLIGHT_EXIT_STATUS)),
     '',
     ...pipelineData(pipeline),
+    '',
+    ...exitCodeData(),
     '',
     ...snippet('env-file'),
     '',

@@ -6,8 +6,6 @@ set -euo pipefail
 
 readonly DRIVER_PATH=./bin/docker.sh
 readonly ROOT_FROM_SCRIPT=..
-# The exit status when the preflight finds a problem (check, or before a build).
-readonly EXIT_PREFLIGHT=3
 
 # --- The pipeline model (generated) ---
 # shellcheck disable=SC2034 # shared by the driver and the validation script; each reads part of it
@@ -119,21 +117,122 @@ stage_inputs() {
   esac
 }
 
+# --- Exit statuses of the driver (generated) ---
+# shellcheck disable=SC2034 # each snippet reads the ones it needs
+readonly \
+  EXIT_OK=0 \
+  EXIT_FAILURE=1 \
+  EXIT_USAGE=2 \
+  EXIT_SETTINGS=3 \
+  EXIT_PREREQUISITE=4 \
+  EXIT_STAGE_BUILD=5 \
+  EXIT_PACKAGE=6 \
+  EXIT_VERIFICATION=7 \
+  EXIT_LOCKED=8 \
+  EXIT_WRITE=9 \
+  EXIT_PREFLIGHT=10 \
+  EXIT_HANGUP=129 \
+  EXIT_INTERRUPTED=130 \
+  EXIT_TERMINATED=143
+
+# The exit statuses and their meaning, one per line (for --help).
+print_exit_codes() {
+  printf '  %-4s %s\n' \
+    0 success \
+    1 'another failure of a docker command (e.g. clean could not remove an image)' \
+    2 'usage error: an unknown command, stage or option' \
+    3 'an invalid setting: HOST_UID/HOST_GID (environment or .env), DOCKER_BUILDKIT, BUILD_RUN_ID' \
+    4 'a missing prerequisite: docker client, engine, host tool, an input a stage copies, a parent image' \
+    5 'building an image stage failed (see the build log)' \
+    6 'the packager failed in its container (see the packager log)' \
+    7 'the package failed verification: missing or empty package or checksum, or a checksum mismatch' \
+    8 'another run of the driver holds the lock of this checkout (build/.lock)' \
+    9 'a file or folder could not be written (disk full, read-only file system, permissions)' \
+    10 'the preflight found problems: a stage lacks a file its steps need, or the model and the repository disagree (run check)' \
+    129 'stopped by SIGHUP; the run'\''s containers were removed, ./dist is unchanged' \
+    130 'interrupted by SIGINT (Ctrl-C); the run'\''s containers were removed, ./dist is unchanged' \
+    143 'stopped by SIGTERM; the run'\''s containers were removed, ./dist is unchanged'
+}
+
 # --- .env ---
 
-# The last value of KEY in ./.env, without quotes or spaces; nothing when absent. Never sourced.
+# The value of KEY in ./.env, which must be a whole number, bare or in quotes ("1000", '1000');
+# the last assignment wins, "export KEY=..." counts too; nothing when .env or KEY is absent.
+# Never sourced. Any other value (1 2, "12"34, 12abc, an empty value) is an error naming the line:
+# the message goes to ENV_FILE_ERROR and the status is 1.
+# With VAR, the value goes into that variable (the caller reports the error); without, it is
+# printed (and the error too, on stderr).
 read_env_file_value() {
-  local key=$1
-  [[ -f .env ]] || return 0
-  sed -n "s/^[[:space:]]*${key}[[:space:]]*=[[:space:]]*//p" .env | tail -n 1 | tr -d "\"'[:space:]"
+  local key=$1 target=${2:-} line number=0 raw found=''
+  ENV_FILE_ERROR=''
+  if [[ -f .env ]]; then
+    while IFS= read -r line || [[ -n "${line}" ]]; do
+      number=$((number + 1))
+      [[ "${line}" =~ ^[[:space:]]*(export[[:space:]]+)?${key}[[:space:]]*=(.*)$ ]] || continue
+      raw=${BASH_REMATCH[2]}
+      raw=${raw#"${raw%%[![:space:]]*}"} # without leading and trailing blanks (and a CR)
+      raw=${raw%"${raw##*[![:space:]]}"}
+      if [[ "${raw}" =~ ^([0-9]+)$ || "${raw}" =~ ^\"([0-9]+)\"$ || "${raw}" =~ ^\'([0-9]+)\'$ ]]; then
+        found=${BASH_REMATCH[1]}
+      else
+        ENV_FILE_ERROR="./.env line ${number}: ${key}=${raw} is not a whole number; write it as ${key}=1000 (digits only, optionally in quotes), or remove the line"
+        break
+      fi
+    done <.env
+  fi
+  if [[ -n "${ENV_FILE_ERROR}" ]]; then
+    if [[ -z "${target}" ]]; then printf 'error: %s\n' "${ENV_FILE_ERROR}" >&2; fi
+    return 1
+  fi
+  if [[ -n "${target}" ]]; then printf -v "${target}" '%s' "${found}"; else printf '%s' "${found}"; fi
 }
 
 # --- Build driver: output and logging ---
 
-# Progress lines go to the terminal and, when not a dry run, to the build log.
+# Only the run that holds the checkout lock writes the build log (take_checkout_lock sets
+# WRITES_LOG=1), so that the lines of two runs never interleave. A dry run never writes it.
+
+# Progress lines go to the terminal and, for the run holding the lock, to the build log.
 say() {
   printf '%s\n' "$*"
-  if [[ "${DRY_RUN}" == 0 && -d build ]]; then printf '%s\n' "$*" >>"${BUILD_LOG}"; fi
+  if [[ "${WRITES_LOG:-0}" == 1 ]]; then append_to_log "$*"; fi
+}
+
+# Appends one line to the build log; a full disk or a read-only ./build is named, not a raw error.
+append_to_log() {
+  local error
+  if ! error=$({ printf '%s\n' "$1" >>"${BUILD_LOG}"; } 2>&1); then
+    WRITES_LOG=0
+    die "${EXIT_WRITE}" "could not write ./${BUILD_LOG}: $(write_error_reason "${error}"); $(write_fix "${BUILD_LOG}")"
+  fi
+}
+
+# The reason at the end of a tool's error message ("...: No space left on device").
+write_error_reason() {
+  local reason=${1##*: }
+  printf '%s' "${reason:-unknown error}"
+}
+
+# What to do when FILE cannot be written.
+write_fix() {
+  printf 'free space on its file system (df -h ./%s) or make it writable, then rerun' "$(dirname "$1")"
+}
+
+# Writes TEXT to FILE (replacing it); dies naming the file, the reason and the fix when it cannot.
+write_file() {
+  local file=$1 text=$2 error
+  if ! error=$({ printf '%s' "${text}" >"${file}"; } 2>&1); then
+    die "${EXIT_WRITE}" "could not write ./${file}: $(write_error_reason "${error}"); $(write_fix "${file}")"
+  fi
+}
+
+# Creates folders (mkdir -p); dies naming the folder when it cannot.
+make_dirs() {
+  local dir error
+  for dir in "$@"; do
+    error=$(mkdir -p -- "${dir}" 2>&1) \
+      || die "${EXIT_WRITE}" "could not create ./${dir}: $(write_error_reason "${error}"); $(write_fix "${dir}")"
+  done
 }
 
 # Prints a command as a shell line; fails on a dry run, where the command must not run.
@@ -144,16 +243,34 @@ announce() {
   [[ "${DRY_RUN}" == 0 ]]
 }
 
-# Runs a docker command (unless --dry-run); its output also goes to the build log.
-run() {
-  announce "$@" || return 0
-  "$@" 2>&1 | tee -a "${BUILD_LOG}"
+# Runs a command in the background and waits for it, so that a signal is handled at once (bash
+# runs a trap only after a foreground command ends); RUNNING_PID lets the handler stop it.
+wait_for_command() {
+  RUNNING_PID=$!
+  local status=0
+  wait "${RUNNING_PID}" || status=$?
+  RUNNING_PID=''
+  wait # the log's tee, so that its last lines come before the next ones
+  return "${status}"
 }
 
-# Like run, for commands whose output is data, not log.
+# Runs a docker command (unless --dry-run); its output also goes to the build log.
+# A log that cannot be written is reported by the next say(), with the file named.
+run() {
+  announce "$@" || return 0
+  "$@" > >(tee -a "${BUILD_LOG}" 2>/dev/null) 2>&1 &
+  wait_for_command
+}
+
+# Like run, for commands whose output is data, not log. Their error output is kept in
+# COMMAND_ERROR (its last line), for the caller's one-line message.
 run_quiet() {
   announce "$@" || return 0
-  "$@" >/dev/null
+  local status=0
+  "$@" >/dev/null 2>"${RUN_TMP}/stderr" &
+  wait_for_command || status=$?
+  COMMAND_ERROR=$(tail -n 1 "${RUN_TMP}/stderr" 2>/dev/null || true)
+  return "${status}"
 }
 
 # Like run, attached to the terminal (the interactive shell), so nothing goes through a pipe.
@@ -172,52 +289,72 @@ elapsed_since() {
 
 # HOST_UID/HOST_GID: environment, then .env, then id -u / id -g (one precedence, documented).
 resolve_ids() {
-  local env_uid=${HOST_UID:-} env_gid=${HOST_GID:-}
-  if [[ ! -f .env ]]; then
-    if [[ "${DRY_RUN}" == 1 ]]; then
-      say "# .env is missing; a real run creates it with HOST_UID=$(id -u) HOST_GID=$(id -g)"
-    else
-      printf '# Created by %s from id -u / id -g. Edit to build with other IDs.\nHOST_UID=%s\nHOST_GID=%s\n' \
-        "${DRIVER_PATH}" "$(id -u)" "$(id -g)" >.env
-      say "Created .env with HOST_UID=$(id -u) HOST_GID=$(id -g) (the current user); edit it to use other IDs."
-    fi
-  fi
-  HOST_UID=${env_uid:-$(read_env_file_value HOST_UID)}
-  HOST_GID=${env_gid:-$(read_env_file_value HOST_GID)}
-  HOST_UID=${HOST_UID:-$(id -u)}
-  HOST_GID=${HOST_GID:-$(id -g)}
-  [[ "${HOST_UID}" =~ ^[0-9]+$ ]] || die "HOST_UID='${HOST_UID}' is not a number; fix it in the environment or in .env"
-  [[ "${HOST_GID}" =~ ^[0-9]+$ ]] || die "HOST_GID='${HOST_GID}' is not a number; fix it in the environment or in .env"
+  if [[ ! -f .env ]]; then create_env_file; fi
+  resolve_id HOST_UID "$(id -u)"
+  resolve_id HOST_GID "$(id -g)"
   # The image user must not be root: when the host IDs are root's, the image user gets the default
   # IDs, and the files copied to ./dist and ./build are still given to HOST_UID:HOST_GID.
   IMAGE_UID=${HOST_UID}
   IMAGE_GID=${HOST_GID}
   if [[ "${HOST_UID}" == 0 ]]; then IMAGE_UID=${DEFAULT_IMAGE_ID}; fi
   if [[ "${HOST_GID}" == 0 ]]; then IMAGE_GID=${DEFAULT_IMAGE_ID}; fi
+  if ! [[ "${IMAGE_UID}" =~ ^[0-9]{1,10}$ && "${IMAGE_GID}" =~ ^[0-9]{1,10}$ ]] || ((10#${IMAGE_UID} == 0 || 10#${IMAGE_GID} == 0)); then
+    die "${EXIT_SETTINGS}" "the image user would get the IDs ${IMAGE_UID}:${IMAGE_GID}, but it is never root; give the stage's user a defaultId above 0 in .projenrc.ts"
+  fi
+  IDS_RESOLVED=1
+}
+
+# Sets NAME (HOST_UID or HOST_GID) from the environment, else .env, else FALLBACK, as a plain
+# decimal number: a whole number from 0 to 4294967294 (leading zeros dropped, so 00 is 0).
+resolve_id() {
+  local name=$1 fallback=$2 value source='the environment'
+  value=${!name:-}
+  if [[ -z "${value}" ]]; then
+    source=.env
+    read_env_file_value "${name}" value || die "${EXIT_SETTINGS}" "${ENV_FILE_ERROR}"
+  fi
+  if [[ -z "${value}" ]]; then
+    source="id -$([[ "${name}" == HOST_UID ]] && echo u || echo g)"
+    value=${fallback}
+  fi
+  if ! [[ "${value}" =~ ^[0-9]{1,10}$ ]] || ((10#${value} > 4294967294)); then
+    die "${EXIT_SETTINGS}" "${name}='${value}' (from ${source}) is not a whole number from 0 to 4294967294; fix it in ${source}"
+  fi
+  printf -v "${name}" '%d' "$((10#${value}))"
+}
+
+create_env_file() {
+  if [[ "${DRY_RUN}" == 1 ]]; then
+    say "# .env is missing; a real run creates it with HOST_UID=$(id -u) HOST_GID=$(id -g)"
+    return 0
+  fi
+  write_file .env "$(printf '# Created by %s from id -u / id -g. Edit to build with other IDs.\nHOST_UID=%s\nHOST_GID=%s' \
+    "${DRIVER_PATH}" "$(id -u)" "$(id -g)")"$'\n'
+  say "Created .env with HOST_UID=$(id -u) HOST_GID=$(id -g) (the current user); edit it to use other IDs."
 }
 
 choose_builder() {
   if [[ -n "${DOCKER_BUILDKIT:-}" ]]; then
-    [[ "${DOCKER_BUILDKIT}" == 0 || "${DOCKER_BUILDKIT}" == 1 ]] || die "DOCKER_BUILDKIT='${DOCKER_BUILDKIT}' must be 0 or 1"
+    [[ "${DOCKER_BUILDKIT}" == 0 || "${DOCKER_BUILDKIT}" == 1 ]] || die "${EXIT_SETTINGS}" "DOCKER_BUILDKIT='${DOCKER_BUILDKIT}' must be 0 or 1"
   elif command -v "${DOCKER}" >/dev/null 2>&1 && "${DOCKER}" buildx version >/dev/null 2>&1; then
     DOCKER_BUILDKIT=1
   else
     DOCKER_BUILDKIT=0
   fi
   if [[ "${REQUIRES_BUILDKIT}" == 1 && "${DOCKER_BUILDKIT}" == 0 ]]; then
-    die "the ${PIPELINE_TITLE} Dockerfiles use BuildKit cache mounts, which the legacy builder cannot build; set DOCKER_BUILDKIT=1 with a client that has BuildKit (DOCKER=/usr/bin/docker)"
+    die "${EXIT_PREREQUISITE}" "the ${PIPELINE_TITLE} Dockerfiles use BuildKit cache mounts, which the legacy builder cannot build; set DOCKER_BUILDKIT=1 with a client that has BuildKit (DOCKER=/usr/bin/docker)"
   fi
   export DOCKER_BUILDKIT
 }
 
 check_prerequisites() {
-  command -v "${DOCKER}" >/dev/null 2>&1 || die "docker client '${DOCKER}' not found; install Docker or set DOCKER=/path/to/docker"
-  "${DOCKER}" info >/dev/null 2>&1 || die "cannot reach the Docker engine with '${DOCKER}'; start the engine (dockerd) or set DOCKER_HOST"
+  command -v "${DOCKER}" >/dev/null 2>&1 || die "${EXIT_PREREQUISITE}" "docker client '${DOCKER}' not found; install Docker or set DOCKER=/path/to/docker"
+  "${DOCKER}" info >/dev/null 2>&1 || die "${EXIT_PREREQUISITE}" "cannot reach the Docker engine with '${DOCKER}'; start the engine (dockerd) or set DOCKER_HOST"
   local tool
-  for tool in tar sha256sum; do
-    command -v "${tool}" >/dev/null 2>&1 || die "'${tool}' is missing on this host; install it (coreutils/tar)"
+  for tool in tar sha256sum flock; do
+    command -v "${tool}" >/dev/null 2>&1 || die "${EXIT_PREREQUISITE}" "'${tool}' is missing on this host; install it (Debian: coreutils, tar, util-linux)"
   done
-  [[ "${PWD}" != *:* ]] || die "the repository path '${PWD}' contains ':', which docker cannot mount or copy; move it"
+  [[ "${PWD}" != *:* ]] || die "${EXIT_PREREQUISITE}" "the repository path '${PWD}' contains ':', which docker cannot mount or copy; move it"
 }
 
 # Every path a stage copies must exist; a dry run only warns, so that the plan is still shown.
@@ -226,7 +363,7 @@ require_inputs() {
   while IFS= read -r input; do
     [[ -e "${input}" ]] && continue
     message="stage ${stage} copies '${input}', which is missing in ${PWD}; add it or change the stage in .projenrc.ts"
-    if [[ "${DRY_RUN}" == 1 ]]; then say "# warning: ${message}"; else die "${message}"; fi
+    if [[ "${DRY_RUN}" == 1 ]]; then say "# warning: ${message}"; else die "${EXIT_PREREQUISITE}" "${message}"; fi
   done < <(stage_inputs "${stage}")
 }
 
@@ -234,24 +371,207 @@ require_image() {
   local image=$1 stage=$2
   [[ "${DRY_RUN}" == 1 ]] && return 0
   "${DOCKER}" image inspect "${image}" >/dev/null 2>&1 \
-    || die "image ${image} is missing; build it first with '${DRIVER_PATH}${CI_FLAG} build_${stage}'"
+    || die "${EXIT_PREREQUISITE}" "image ${image} is missing; build it first with '${DRIVER_PATH}${CI_FLAG} build_${stage}'"
 }
 
-# ./dist and ./build belong to HOST_UID:HOST_GID: the build log and docker cp's files are
-# written as the invoking user, so (as root) they are given back on exit, failures included.
+# Gives a path ([-R] for a whole tree) to HOST_UID:HOST_GID when running as root (the container
+# and docker cp write as root); dies naming what could not be changed.
+give_to_host_ids() {
+  local error
+  [[ "$(id -u)" == 0 ]] || return 0
+  if ! error=$(chown "${@:1:$#-1}" "${HOST_UID}:${HOST_GID}" "${@: -1}" 2>&1); then
+    die "${EXIT_WRITE}" "could not give ./${*: -1} to ${HOST_UID}:${HOST_GID}: $(write_error_reason "${error%%$'\n'*}"); make it writable, then rerun"
+  fi
+}
+
+# ./build holds the logs, written as the invoking user: as root they are given back on exit,
+# failures included. (The package is given to HOST_UID:HOST_GID before it moves into ./dist.)
 give_outputs_to_host_ids() {
-  chown -R "${HOST_UID}:${HOST_GID}" dist build 2>/dev/null || true
+  [[ "${IDS_RESOLVED:-0}" == 1 && "$(id -u)" == 0 ]] || return 0
+  chown -R "${HOST_UID}:${HOST_GID}" build 2>/dev/null || true
 }
 
+# ./dist and ./build exist, are writable and (as root) belong to HOST_UID:HOST_GID, since standard
+# mode writes through a mount as those IDs. Checked before any work, so that a read-only ./dist
+# fails at once, not after the build.
 prepare_output_dirs() {
   [[ "${DRY_RUN}" == 1 ]] && return 0
-  mkdir -p dist build
-  # Standard mode writes through a mount as HOST_UID:HOST_GID, so the folders must be theirs first.
-  if [[ "$(id -u)" == 0 ]]; then
-    chown "${HOST_UID}:${HOST_GID}" dist build
-    trap give_outputs_to_host_ids EXIT
+  local dir
+  make_dirs dist build
+  for dir in dist build; do
+    [[ -w "${dir}" ]] || die "${EXIT_WRITE}" "./${dir} is not writable ($(not_writable_reason "${dir}")); make it writable (remount it read-write or fix its owner), then rerun"
+    give_to_host_ids "${dir}"
+  done
+  if [[ "${WRITES_LOG:-0}" == 1 ]]; then
+    append_to_log ''
+    append_to_log "=== $(date -u +%Y-%m-%dT%H:%M:%SZ) ${RUN_COMMAND} ==="
   fi
-  printf '\n=== %s %s%s %s ===\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "${DRIVER_PATH}" "${CI_FLAG}" "${COMMAND}" >>"${BUILD_LOG}"
+}
+
+# Why a folder is not writable: a read-only file system, the immutable attribute, or permissions.
+not_writable_reason() {
+  if [[ "$(findmnt --noheadings --output OPTIONS --target "$1" 2>/dev/null)" =~ (^|,)ro(,|$) ]]; then
+    printf 'read-only file system'
+  elif [[ "$(lsattr -d -- "$1" 2>/dev/null)" =~ ^[^[:space:]]*i ]]; then
+    printf "immutable: 'chattr -i ./%s' makes it writable" "$1"
+  else
+    printf 'permission denied for %s' "$(id -un 2>/dev/null || id -u)"
+  fi
+}
+
+# --- Build driver: checkout lock ---
+
+# The kernel releases a flock when its holder dies, so the lock itself is never stale; the file
+# only says who holds it ("PID command"). The holder removes the file before it lets go, so that
+# a finished run leaves nothing in ./build; a run that opened the file just before it went then
+# holds a lock on a removed file, sees that (-ef), and locks the new one instead. A run killed
+# with SIGKILL leaves its line behind: the next run takes over and says so.
+
+# Takes the lock of this checkout, or dies at once naming the run that holds it.
+take_checkout_lock() {
+  local lock=build/.lock error locked=0
+  make_dirs build
+  if ! error=$({ : >>"${lock}"; } 2>&1); then
+    die "${EXIT_WRITE}" "could not write ./${lock}: $(write_error_reason "${error}"); $(write_fix "${lock}")"
+  fi
+  while true; do
+    exec {LOCK_FD}>>"${lock}"
+    flock --nonblock "${LOCK_FD}" || break
+    if [[ "${lock}" -ef "/dev/fd/${LOCK_FD}" ]]; then
+      locked=1
+      break
+    fi
+    exec {LOCK_FD}>&- # the file was removed by the run that held it: lock the new one
+  done
+  if [[ "${locked}" == 0 ]]; then
+    read_lock_holder "${lock}" 10
+    if [[ -z "${LOCK_HOLDER_PID}" ]]; then
+      die "${EXIT_LOCKED}" "another build is running in this checkout (./${lock} is locked); wait for it to finish, then rerun"
+    elif kill -0 "${LOCK_HOLDER_PID}" 2>/dev/null; then
+      die "${EXIT_LOCKED}" "another build is running in this checkout (PID ${LOCK_HOLDER_PID}: ${LOCK_HOLDER_COMMAND}); wait for it to finish or stop it with 'kill ${LOCK_HOLDER_PID}', then rerun"
+    else
+      # Its docker commands inherited the lock and outlive it.
+      die "${EXIT_LOCKED}" "another build holds ./${lock}: PID ${LOCK_HOLDER_PID} (${LOCK_HOLDER_COMMAND}) has ended, but docker commands it started still run; wait for them to end, then rerun"
+    fi
+  fi
+  read_lock_holder "${lock}" 1
+  LOCK_HELD=1
+  write_file "${lock}" "$$ ${RUN_COMMAND}"$'\n'
+  WRITES_LOG=1
+  if [[ -n "${LOCK_HOLDER_PID}" ]]; then
+    say "Notice: took over ./${lock} from an earlier run that ended without releasing it (PID ${LOCK_HOLDER_PID}: ${LOCK_HOLDER_COMMAND})."
+  fi
+}
+
+# Sets LOCK_HOLDER_PID and LOCK_HOLDER_COMMAND from the lock file ('' when it is empty). The
+# holder writes its line just after locking, so an empty file is read up to TRIES times, 0.1 s apart.
+read_lock_holder() {
+  local lock=$1 tries=$2 line=''
+  while ((tries-- > 0)); do
+    line=$(head -n 1 "${lock}" 2>/dev/null || true)
+    [[ -z "${line}" && ${tries} -gt 0 ]] || break
+    sleep 0.1
+  done
+  LOCK_HOLDER_PID=${line%% *}
+  LOCK_HOLDER_COMMAND=${line#* }
+}
+
+# Removes the lock file while still holding the lock; the lock itself goes with the descriptor
+# when the run exits. Only the holder does this.
+release_checkout_lock() {
+  [[ "${LOCK_HELD:-0}" == 1 ]] || return 0
+  rm -f build/.lock
+  LOCK_HELD=0
+}
+
+# --- Build driver: interruption and exit ---
+
+# Installs the handlers of a real run (not a dry run) and makes its temporary folder.
+start_run_handling() {
+  RUNNING_PID=''
+  DIST_STATE='./dist unchanged'
+  RUN_TMP=$(mktemp -d "${TMPDIR:-/tmp}/staged-build-run.${RUN_ID}.XXXXXX" 2>/dev/null) \
+    || die "${EXIT_WRITE}" "could not create a temporary folder in ${TMPDIR:-/tmp}; free space there or set TMPDIR to a writable folder"
+  trap on_exit EXIT
+  handle_signals
+}
+
+handle_signals() {
+  trap 'on_signal INT' INT
+  trap 'on_signal TERM' TERM
+  trap 'on_signal HUP' HUP
+}
+
+# While ./dist is being replaced, a signal only is noted; resume_signals handles it afterwards.
+defer_signals() {
+  PENDING_SIGNAL=''
+  trap 'PENDING_SIGNAL=INT' INT
+  trap 'PENDING_SIGNAL=TERM' TERM
+  trap 'PENDING_SIGNAL=HUP' HUP
+}
+
+resume_signals() {
+  handle_signals
+  if [[ -n "${PENDING_SIGNAL:-}" ]]; then on_signal "${PENDING_SIGNAL}"; fi
+}
+
+# Stops the docker command that is running, removes the run's containers and the package being
+# copied out, and ends with one line: what happened, what was removed, the state of ./dist.
+on_signal() {
+  local signal=$1 code removed message
+  trap '' INT TERM HUP # a second Ctrl-C must not cut the clean-up short
+  case "${signal}" in
+    INT) code=${EXIT_INTERRUPTED} ;;
+    TERM) code=${EXIT_TERMINATED} ;;
+    *) code=${EXIT_HANGUP} ;;
+  esac
+  stop_running_command
+  removed=$(remove_run_containers)
+  discard_run_files
+  message="interrupted (SIG${signal}); ${removed}; ${DIST_STATE}"
+  if [[ "${WRITES_LOG:-0}" == 1 ]]; then { printf '%s\n' "${message}" >>"${BUILD_LOG}"; } 2>/dev/null || true; fi
+  printf '%s: %s\n' "${DRIVER_PATH}" "${message}" >&2
+  exit "${code}"
+}
+
+# Kills the docker client of run/run_quiet (a killed build client makes the engine cancel the build).
+stop_running_command() {
+  if [[ -n "${RUNNING_PID:-}" ]]; then
+    kill -KILL "${RUNNING_PID}" 2>/dev/null || true
+    { wait "${RUNNING_PID}"; } 2>/dev/null || true
+    RUNNING_PID=''
+  fi
+  wait 2>/dev/null || true # the log's tee
+}
+
+# Removes every container of this run (by its run-ID label, and the package container by name);
+# prints what it did, e.g. "removed container desktop-app_package_X".
+remove_run_containers() {
+  local names=() name package
+  package=$(container_name "${PACKAGE_STAGE}")
+  mapfile -t names < <("${DOCKER}" ps --all --filter "label=${LABEL_RUN_ID}=${RUN_ID}" --format '{{.Names}}' 2>/dev/null || true)
+  if "${DOCKER}" container inspect "${package}" >/dev/null 2>&1 && [[ " ${names[*]} " != *" ${package} "* ]]; then
+    names+=("${package}")
+  fi
+  if [[ ${#names[@]} -eq 0 ]]; then
+    printf 'no container of run %s was left' "${RUN_ID}"
+  elif "${DOCKER}" rm --force "${names[@]}" >/dev/null 2>&1; then
+    printf 'removed container%s %s' "$([[ ${#names[@]} -gt 1 ]] && echo s)" "${names[*]}"
+  else
+    printf "could not remove container(s) %s; remove them with '%s rm --force %s'" "${names[*]}" "${DOCKER}" "${names[*]}"
+  fi
+}
+
+# The run's own files: its temporary folder and the package it was copying out (never ./dist).
+discard_run_files() {
+  if [[ -n "${RUN_TMP:-}" ]]; then rm -rf "${RUN_TMP}"; fi
+  if [[ "${OWNS_STAGING:-0}" == 1 ]]; then rm -rf "$(staging_dir)" 2>/dev/null || true; fi
+}
+
+on_exit() {
+  discard_run_files
+  give_outputs_to_host_ids
+  release_checkout_lock
 }
 
 # --- Build driver: preflight ---
@@ -332,7 +652,7 @@ build_stage() {
   if stage_takes_user_ids "${stage}" >/dev/null; then
     args+=(--build-arg "HOST_UID=${IMAGE_UID}" --build-arg "HOST_GID=${IMAGE_GID}")
   fi
-  run "${DOCKER}" "${args[@]}" . || die "building stage ${stage} failed; see ./${BUILD_LOG}"
+  run "${DOCKER}" "${args[@]}" . || die "${EXIT_STAGE_BUILD}" "building stage ${stage} failed; see ./${BUILD_LOG}"
   say "<== ${stage}: ${image} built $(elapsed_since "${started}")"
 }
 
@@ -356,55 +676,133 @@ build_all() {
 
 # --- Build driver: package step ---
 
-# Removes the previous package so that nothing stale is taken for this run's output.
-reset_package_outputs() {
-  [[ "${DRY_RUN}" == 1 ]] && return 0
-  rm -rf "${PACKAGE_DIR}" "${ARTIFACT}" "${CHECKSUM}" "${PACKAGER_LOG}"
-}
+# The package arrives in a staging folder inside ./build (the file system of ./dist), is verified
+# there, and only then moves into ./dist by renames, so that a failure or an interruption never
+# leaves a half-written or mixed ./dist: before the move it is unchanged, after it complete.
 
 container_name() {
   printf '%s_%s_%s' "${PIPELINE}" "$1" "${RUN_ID}"
 }
 
-# Standard mode: the packager runs in the parent image with the repository mounted, as HOST_UID:HOST_GID.
+# The run's staging folder: what the packager puts in dist/ lands here first.
+staging_dir() {
+  printf 'build/.package-%s' "${RUN_ID}"
+}
+
+# A fresh, empty staging folder, owned by HOST_UID:HOST_GID (standard mode writes to it as them).
+new_staging_dir() {
+  [[ "${DRY_RUN}" == 1 ]] && return 0
+  rm -rf "$(staging_dir)"
+  OWNS_STAGING=1
+  make_dirs "$(staging_dir)"
+  give_to_host_ids "$(staging_dir)"
+}
+
+# Standard mode: the packager runs in the parent image with the repository mounted, as
+# HOST_UID:HOST_GID; the staging folder is mounted over its dist/.
 package_with_mount() {
-  local image
+  local image workdir
   image=$(image_of "$(stage_parent "${PACKAGE_STAGE}")")
+  workdir=$(stage_workdir "${PACKAGE_STAGE}")
   require_image "${image}" "$(stage_parent "${PACKAGE_STAGE}")"
-  reset_package_outputs
+  new_staging_dir
   run "${DOCKER}" run --rm --name "$(container_name "${PACKAGE_STAGE}")" \
     --label "${LABEL_PIPELINE}=${PIPELINE}" --label "${LABEL_RUN_ID}=${RUN_ID}" \
-    --user "${HOST_UID}:${HOST_GID}" --volume "${PWD}:$(stage_workdir "${PACKAGE_STAGE}")" \
+    --user "${HOST_UID}:${HOST_GID}" --volume "${PWD}:${workdir}" --volume "${PWD}/$(staging_dir):${workdir}/dist" \
     "${image}" bash "${PACKAGE_SCRIPT}" \
-    || die "packaging failed; see ./${PACKAGER_LOG}"
+    || die "${EXIT_PACKAGE}" "packaging failed; see ./${PACKAGER_LOG}"
 }
 
 # CI mode: no mount. The package stage's image holds the sources; a container of it runs the
 # packager, and the package and its log are copied out with docker cp.
 package_in_container() {
-  local container workdir status=0
+  local container workdir status=0 copy_error=''
   build_stage "${PACKAGE_STAGE}" "${#STAGES[@]}"
   container=$(container_name "${PACKAGE_STAGE}")
   workdir=$(stage_workdir "${PACKAGE_STAGE}")
-  reset_package_outputs
+  new_staging_dir
   run_quiet "${DOCKER}" create --name "${container}" --label "${LABEL_PIPELINE}=${PIPELINE}" \
-    --label "${LABEL_RUN_ID}=${RUN_ID}" --env "BUILD_RUN_ID=${RUN_ID}" "$(image_of "${PACKAGE_STAGE}")" bash "${PACKAGE_SCRIPT}"
+    --label "${LABEL_RUN_ID}=${RUN_ID}" --env "BUILD_RUN_ID=${RUN_ID}" "$(image_of "${PACKAGE_STAGE}")" bash "${PACKAGE_SCRIPT}" \
+    || die "${EXIT_FAILURE}" "could not create the package container ${container}: ${COMMAND_ERROR}"
   run "${DOCKER}" start --attach "${container}" || status=$?
   run_quiet "${DOCKER}" cp "${container}:${workdir}/${PACKAGER_LOG}" "${PACKAGER_LOG}" \
-    || say "(no packager log in the container)"
+    || say "(could not copy the packager log out of the container: ${COMMAND_ERROR})"
   if [[ "${status}" == 0 ]]; then
-    run_quiet "${DOCKER}" cp "${container}:${workdir}/dist/." dist/ || status=$?
+    run_quiet "${DOCKER}" cp "${container}:${workdir}/dist/." "$(staging_dir)/" || copy_error=${COMMAND_ERROR:-unknown error}
   fi
-  if [[ "${KEEP_CONTAINERS:-0}" != 1 ]]; then run_quiet "${DOCKER}" rm "${container}"; fi
-  [[ "${status}" == 0 ]] || die "packaging failed in container ${container}; see ./${PACKAGER_LOG}"
+  if [[ "${KEEP_CONTAINERS:-0}" != 1 ]]; then
+    run_quiet "${DOCKER}" rm "${container}" || say "(could not remove container ${container}: ${COMMAND_ERROR})"
+  fi
+  [[ "${status}" == 0 ]] || die "${EXIT_PACKAGE}" "packaging failed in container ${container} (exit status ${status}); see ./${PACKAGER_LOG}"
+  if [[ -n "${copy_error}" ]]; then
+    die "${EXIT_WRITE}" "could not copy the package out of container ${container} into ./$(staging_dir): $(write_error_reason "${copy_error}"); $(write_fix "$(staging_dir)"); ./dist is unchanged"
+  fi
 }
 
+# Checks the staged package: the tarball is there and not empty, and its checksum is there, not
+# empty, and matches. Names the file as it would appear in ./dist.
 verify_package() {
   [[ "${DRY_RUN}" == 1 ]] && return 0
-  [[ -s "${ARTIFACT}" ]] || die "the packager reported success but ./${ARTIFACT} is missing or empty; see ./${PACKAGER_LOG}"
-  (cd "$(dirname "${ARTIFACT}")" && sha256sum --check --status "$(basename "${CHECKSUM}")") \
-    || die "./${CHECKSUM} does not match ./${ARTIFACT}; rebuild the package"
-  say "Package: ./${ARTIFACT} ($(du -h "${ARTIFACT}" | cut -f1)), checksum ./${CHECKSUM}"
+  local staged staged_artifact staged_checksum
+  staged=$(staging_dir)
+  staged_artifact=${staged}/${ARTIFACT#dist/}
+  staged_checksum=${staged}/${CHECKSUM#dist/}
+  [[ -s "${staged_artifact}" ]] \
+    || die "${EXIT_VERIFICATION}" "the packager reported success but ./${ARTIFACT} is missing or empty; see ./${PACKAGER_LOG}; ./dist is unchanged"
+  [[ -s "${staged_checksum}" ]] \
+    || die "${EXIT_VERIFICATION}" "./${CHECKSUM} is missing or empty after writing it; see ./${PACKAGER_LOG}, check the free space (df -h .), then rerun; ./dist is unchanged"
+  (cd "${staged}" && sha256sum --check --status "${CHECKSUM#dist/}" 2>/dev/null) \
+    || die "${EXIT_VERIFICATION}" "./${CHECKSUM} does not match ./${ARTIFACT}; rebuild the package; ./dist is unchanged"
+}
+
+# Moves the staged package into ./dist: each of its entries replaces the one of the same name.
+# Signals wait until the move is done; a failed move puts everything back and names the file.
+commit_package() {
+  if [[ "${DRY_RUN}" == 1 ]]; then
+    say "# then: verify the package in ./$(staging_dir), and move it into ./dist"
+    return 0
+  fi
+  local staged replaced entries=() name moved=() kept=()
+  staged=$(staging_dir)
+  replaced="build/.replaced-${RUN_ID}"
+  give_to_host_ids -R "${staged}"
+  mapfile -t entries < <(ls -A "${staged}")
+  make_dirs "${replaced}"
+  defer_signals
+  for name in "${entries[@]}"; do
+    if [[ -e "dist/${name}" || -L "dist/${name}" ]]; then
+      move_entry "dist/${name}" "${replaced}/${name}" || undo_commit "dist/${name}"
+      kept+=("${name}")
+    fi
+  done
+  for name in "${entries[@]}"; do
+    move_entry "${staged}/${name}" "dist/${name}" || undo_commit "dist/${name}"
+    moved+=("${name}")
+  done
+  rm -rf "${replaced}"
+  DIST_STATE="./dist holds the new package"
+  resume_signals
+}
+
+# Renames FROM to TO; the reason of a failure goes to MOVE_ERROR (no raw mv message).
+move_entry() {
+  local error
+  error=$(mv -T -- "$1" "$2" 2>&1) && return 0
+  MOVE_ERROR=$(write_error_reason "${error}")
+  return 1
+}
+
+# After a failed move in commit_package: the new entries go back to staging, the replaced ones
+# back into ./dist, and the run dies naming the file. Reads commit_package's locals.
+undo_commit() {
+  local file=$1 name error="${MOVE_ERROR}" restored=1
+  for name in "${moved[@]}"; do move_entry "dist/${name}" "${staged}/${name}" || restored=0; done
+  for name in "${kept[@]}"; do move_entry "${replaced}/${name}" "dist/${name}" || restored=0; done
+  if [[ "${restored}" == 1 ]]; then
+    rm -rf "${replaced}"
+    die "${EXIT_WRITE}" "could not write ./${file}: ${error}; $(write_fix "${file}"); ./dist is unchanged"
+  fi
+  die "${EXIT_WRITE}" "could not write ./${file}: ${error}; $(write_fix "${file}"); ./dist is incomplete: the entries it had are in ./${replaced}"
 }
 
 build_package_stage() {
@@ -417,6 +815,10 @@ build_package_stage() {
     package_with_mount
   fi
   verify_package
+  commit_package
+  if [[ "${DRY_RUN}" == 0 ]]; then
+    say "Package: ./${ARTIFACT} ($(du -h "${ARTIFACT}" | cut -f1)), checksum ./${CHECKSUM}"
+  fi
   say "<== ${PACKAGE_STAGE}: done $(elapsed_since "${started}")"
 }
 
@@ -429,10 +831,11 @@ open_shell() {
   require_image "${image}" "${stage}"
   if [[ -t 0 && -t 1 ]]; then tty=(--tty); fi
   if [[ "${MODE}" == ci ]]; then
-    run_attached "${DOCKER}" run --rm --interactive "${tty[@]}" --label "${LABEL_PIPELINE}=${PIPELINE}" "${image}" bash
+    run_attached "${DOCKER}" run --rm --interactive "${tty[@]}" --label "${LABEL_PIPELINE}=${PIPELINE}" \
+      --label "${LABEL_RUN_ID}=${RUN_ID}" "${image}" bash
   else
     run_attached "${DOCKER}" run --rm --interactive "${tty[@]}" --label "${LABEL_PIPELINE}=${PIPELINE}" \
-      --user "${HOST_UID}:${HOST_GID}" --volume "${PWD}:$(stage_workdir "${stage}")" "${image}" bash
+      --label "${LABEL_RUN_ID}=${RUN_ID}" --user "${HOST_UID}:${HOST_GID}" --volume "${PWD}:$(stage_workdir "${stage}")" "${image}" bash
   fi
 }
 
@@ -451,7 +854,7 @@ remove_images() {
     [[ ${#left[@]} -gt 0 ]] || return 0
     ids=("${left[@]}")
   done
-  die "could not remove image(s) ${left[*]} after ${pass} passes; see '${DOCKER} rmi ${left[0]}'"
+  die "${EXIT_FAILURE}" "could not remove image(s) ${left[*]} after ${pass} passes; see '${DOCKER} rmi ${left[0]}'"
 }
 
 # Removes only what carries this pipeline's label, and the build outputs.
@@ -471,7 +874,10 @@ clean() {
   if [[ -n "${ids}" ]]; then remove_images ${ids}; fi
   printf 'Removed %s image(s) labelled %s=%s.\n' "$(wc -w <<<"${ids}")" "${LABEL_PIPELINE}" "${PIPELINE}"
   # Last, and not through say(): the build log is among what goes.
-  rm -rf ./dist/* ./build/*
+  WRITES_LOG=0
+  local error
+  error=$(rm -rf ./dist/* ./build/* 2>&1) \
+    || die "${EXIT_WRITE}" "could not empty ./dist and ./build: $(write_error_reason "${error%%$'\n'*}"); make them writable, then rerun"
   printf 'Emptied ./dist and ./build.\n'
 }
 
@@ -509,21 +915,32 @@ Environment:
   KEEP_CONTAINERS  1 = keep the package container after copying the package out
 
 Logs: ./${BUILD_LOG} (all docker output), ./${PACKAGER_LOG} (packager output).
-Exit status: 0 done, 1 error, 2 usage error, ${EXIT_PREFLIGHT} the preflight found problems.
+One run at a time per checkout: build, build_<stage> and clean hold ./build/.lock
+(help, --dry-run and shell do not). On Ctrl-C (SIGINT) or SIGTERM the run removes its
+containers and leaves ./dist as it was; the package moves into ./dist only once verified.
+
+Exit status:
+$(print_exit_codes)
 USAGE
 }
 
+# die [STATUS] MESSAGE: one line on stderr, then exit with STATUS (a code of the exit table,
+# default EXIT_FAILURE).
 die() {
+  local status=${EXIT_FAILURE}
+  if [[ $# -gt 1 && "$1" =~ ^[0-9]+$ ]]; then
+    status=$1
+    shift
+  fi
   printf '%s: error: %s\n' "${DRIVER_PATH}" "$*" >&2
-  exit 1
+  exit "${status}"
 }
 
 usage_error() {
   printf '%s: error: %s\n' "${DRIVER_PATH}" "$*" >&2
   printf "Run '%s --help' for usage.\n" "${DRIVER_PATH}" >&2
-  exit 2
+  exit "${EXIT_USAGE}"
 }
-
 
 main() {
   MODE=standard
@@ -544,11 +961,11 @@ main() {
   done
   if [[ -z "${COMMAND}" ]]; then
     usage >&2
-    exit 2
+    exit "${EXIT_USAGE}"
   fi
   if [[ "${COMMAND}" == help ]]; then
     usage
-    exit 0
+    exit "${EXIT_OK}"
   fi
   case "${COMMAND}" in
     build | shell | clean | check | build_*) ;;
@@ -556,14 +973,18 @@ main() {
   esac
 
   cd "$(dirname "${BASH_SOURCE[0]}")/${ROOT_FROM_SCRIPT}"
-  if [[ "${COMMAND}" == check ]]; then check_stages && exit 0; fi
+  if [[ "${COMMAND}" == check ]]; then check_stages && exit "${EXIT_OK}"; fi
   DOCKER=${DOCKER:-docker}
   CI_FLAG=''
   if [[ "${MODE}" == ci ]]; then CI_FLAG=' --ci'; fi
+  RUN_COMMAND="${DRIVER_PATH} $*"
   RUN_ID=${BUILD_RUN_ID:-$(date -u +%Y%m%dt%H%M%S)-$$}
-  [[ "${RUN_ID}" =~ ^[a-z0-9][a-z0-9_.-]*$ ]] || die "BUILD_RUN_ID='${RUN_ID}' must be lowercase letters, digits, '.', '_' and '-'"
+  [[ "${RUN_ID}" =~ ^[a-z0-9][a-z0-9_.-]*$ ]] || die "${EXIT_SETTINGS}" "BUILD_RUN_ID='${RUN_ID}' must be lowercase letters, digits, '.', '_' and '-'"
   if [[ "${DRY_RUN}" == 0 ]]; then check_prerequisites; fi
   choose_builder
+  if [[ "${DRY_RUN}" == 0 ]]; then start_run_handling; fi
+  # Commands that write ./dist, ./build or the log: one at a time per checkout.
+  if [[ "${DRY_RUN}" == 0 && "${COMMAND}" != shell ]]; then take_checkout_lock; fi
   resolve_ids
   if [[ "${COMMAND}" != clean ]]; then prepare_output_dirs; fi
   say "${PIPELINE_TITLE}: ${COMMAND}, ${MODE} mode, $([[ "${DOCKER_BUILDKIT}" == 1 ]] && echo BuildKit || echo 'legacy builder'), docker client ${DOCKER}, IDs ${HOST_UID}:${HOST_GID}$([[ "${DRY_RUN}" == 1 ]] && echo ', dry run')"

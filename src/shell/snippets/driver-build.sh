@@ -27,7 +27,7 @@ build_stage() {
   if stage_takes_user_ids "${stage}" >/dev/null; then
     args+=(--build-arg "HOST_UID=${IMAGE_UID}" --build-arg "HOST_GID=${IMAGE_GID}")
   fi
-  run "${DOCKER}" "${args[@]}" . || die "building stage ${stage} failed; see ./${BUILD_LOG}"
+  run "${DOCKER}" "${args[@]}" . || die "${EXIT_STAGE_BUILD}" "building stage ${stage} failed; see ./${BUILD_LOG}"
   say "<== ${stage}: ${image} built $(elapsed_since "${started}")"
 }
 

@@ -19,7 +19,7 @@ remove_images() {
     [[ ${#left[@]} -gt 0 ]] || return 0
     ids=("${left[@]}")
   done
-  die "could not remove image(s) ${left[*]} after ${pass} passes; see '${DOCKER} rmi ${left[0]}'"
+  die "${EXIT_FAILURE}" "could not remove image(s) ${left[*]} after ${pass} passes; see '${DOCKER} rmi ${left[0]}'"
 }
 
 # Removes only what carries this pipeline's label, and the build outputs.
@@ -39,6 +39,9 @@ clean() {
   if [[ -n "${ids}" ]]; then remove_images ${ids}; fi
   printf 'Removed %s image(s) labelled %s=%s.\n' "$(wc -w <<<"${ids}")" "${LABEL_PIPELINE}" "${PIPELINE}"
   # Last, and not through say(): the build log is among what goes.
-  rm -rf ./dist/* ./build/*
+  WRITES_LOG=0
+  local error
+  error=$(rm -rf ./dist/* ./build/* 2>&1) \
+    || die "${EXIT_WRITE}" "could not empty ./dist and ./build: $(write_error_reason "${error%%$'\n'*}"); make them writable, then rerun"
   printf 'Emptied ./dist and ./build.\n'
 }

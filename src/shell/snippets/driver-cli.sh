@@ -38,21 +38,32 @@ Environment:
   KEEP_CONTAINERS  1 = keep the package container after copying the package out
 
 Logs: ./${BUILD_LOG} (all docker output), ./${PACKAGER_LOG} (packager output).
-Exit status: 0 done, 1 error, 2 usage error, ${EXIT_PREFLIGHT} the preflight found problems.
+One run at a time per checkout: build, build_<stage> and clean hold ./build/.lock
+(help, --dry-run and shell do not). On Ctrl-C (SIGINT) or SIGTERM the run removes its
+containers and leaves ./dist as it was; the package moves into ./dist only once verified.
+
+Exit status:
+$(print_exit_codes)
 USAGE
 }
 
+# die [STATUS] MESSAGE: one line on stderr, then exit with STATUS (a code of the exit table,
+# default EXIT_FAILURE).
 die() {
+  local status=${EXIT_FAILURE}
+  if [[ $# -gt 1 && "$1" =~ ^[0-9]+$ ]]; then
+    status=$1
+    shift
+  fi
   printf '%s: error: %s\n' "${DRIVER_PATH}" "$*" >&2
-  exit 1
+  exit "${status}"
 }
 
 usage_error() {
   printf '%s: error: %s\n' "${DRIVER_PATH}" "$*" >&2
   printf "Run '%s --help' for usage.\n" "${DRIVER_PATH}" >&2
-  exit 2
+  exit "${EXIT_USAGE}"
 }
-
 
 main() {
   MODE=standard
@@ -73,11 +84,11 @@ main() {
   done
   if [[ -z "${COMMAND}" ]]; then
     usage >&2
-    exit 2
+    exit "${EXIT_USAGE}"
   fi
   if [[ "${COMMAND}" == help ]]; then
     usage
-    exit 0
+    exit "${EXIT_OK}"
   fi
   case "${COMMAND}" in
     build | shell | clean | check | build_*) ;;
@@ -85,14 +96,18 @@ main() {
   esac
 
   cd "$(dirname "${BASH_SOURCE[0]}")/${ROOT_FROM_SCRIPT}"
-  if [[ "${COMMAND}" == check ]]; then check_stages && exit 0; fi
+  if [[ "${COMMAND}" == check ]]; then check_stages && exit "${EXIT_OK}"; fi
   DOCKER=${DOCKER:-docker}
   CI_FLAG=''
   if [[ "${MODE}" == ci ]]; then CI_FLAG=' --ci'; fi
+  RUN_COMMAND="${DRIVER_PATH} $*"
   RUN_ID=${BUILD_RUN_ID:-$(date -u +%Y%m%dt%H%M%S)-$$}
-  [[ "${RUN_ID}" =~ ^[a-z0-9][a-z0-9_.-]*$ ]] || die "BUILD_RUN_ID='${RUN_ID}' must be lowercase letters, digits, '.', '_' and '-'"
+  [[ "${RUN_ID}" =~ ^[a-z0-9][a-z0-9_.-]*$ ]] || die "${EXIT_SETTINGS}" "BUILD_RUN_ID='${RUN_ID}' must be lowercase letters, digits, '.', '_' and '-'"
   if [[ "${DRY_RUN}" == 0 ]]; then check_prerequisites; fi
   choose_builder
+  if [[ "${DRY_RUN}" == 0 ]]; then start_run_handling; fi
+  # Commands that write ./dist, ./build or the log: one at a time per checkout.
+  if [[ "${DRY_RUN}" == 0 && "${COMMAND}" != shell ]]; then take_checkout_lock; fi
   resolve_ids
   if [[ "${COMMAND}" != clean ]]; then prepare_output_dirs; fi
   say "${PIPELINE_TITLE}: ${COMMAND}, ${MODE} mode, $([[ "${DOCKER_BUILDKIT}" == 1 ]] && echo BuildKit || echo 'legacy builder'), docker client ${DOCKER}, IDs ${HOST_UID}:${HOST_GID}$([[ "${DRY_RUN}" == 1 ]] && echo ', dry run')"

@@ -6,55 +6,133 @@
 set -euo pipefail
 # --- Build driver: package step ---
 
-# Removes the previous package so that nothing stale is taken for this run's output.
-reset_package_outputs() {
-  [[ "${DRY_RUN}" == 1 ]] && return 0
-  rm -rf "${PACKAGE_DIR}" "${ARTIFACT}" "${CHECKSUM}" "${PACKAGER_LOG}"
-}
+# The package arrives in a staging folder inside ./build (the file system of ./dist), is verified
+# there, and only then moves into ./dist by renames, so that a failure or an interruption never
+# leaves a half-written or mixed ./dist: before the move it is unchanged, after it complete.
 
 container_name() {
   printf '%s_%s_%s' "${PIPELINE}" "$1" "${RUN_ID}"
 }
 
-# Standard mode: the packager runs in the parent image with the repository mounted, as HOST_UID:HOST_GID.
+# The run's staging folder: what the packager puts in dist/ lands here first.
+staging_dir() {
+  printf 'build/.package-%s' "${RUN_ID}"
+}
+
+# A fresh, empty staging folder, owned by HOST_UID:HOST_GID (standard mode writes to it as them).
+new_staging_dir() {
+  [[ "${DRY_RUN}" == 1 ]] && return 0
+  rm -rf "$(staging_dir)"
+  OWNS_STAGING=1
+  make_dirs "$(staging_dir)"
+  give_to_host_ids "$(staging_dir)"
+}
+
+# Standard mode: the packager runs in the parent image with the repository mounted, as
+# HOST_UID:HOST_GID; the staging folder is mounted over its dist/.
 package_with_mount() {
-  local image
+  local image workdir
   image=$(image_of "$(stage_parent "${PACKAGE_STAGE}")")
+  workdir=$(stage_workdir "${PACKAGE_STAGE}")
   require_image "${image}" "$(stage_parent "${PACKAGE_STAGE}")"
-  reset_package_outputs
+  new_staging_dir
   run "${DOCKER}" run --rm --name "$(container_name "${PACKAGE_STAGE}")" \
     --label "${LABEL_PIPELINE}=${PIPELINE}" --label "${LABEL_RUN_ID}=${RUN_ID}" \
-    --user "${HOST_UID}:${HOST_GID}" --volume "${PWD}:$(stage_workdir "${PACKAGE_STAGE}")" \
+    --user "${HOST_UID}:${HOST_GID}" --volume "${PWD}:${workdir}" --volume "${PWD}/$(staging_dir):${workdir}/dist" \
     "${image}" bash "${PACKAGE_SCRIPT}" \
-    || die "packaging failed; see ./${PACKAGER_LOG}"
+    || die "${EXIT_PACKAGE}" "packaging failed; see ./${PACKAGER_LOG}"
 }
 
 # CI mode: no mount. The package stage's image holds the sources; a container of it runs the
 # packager, and the package and its log are copied out with docker cp.
 package_in_container() {
-  local container workdir status=0
+  local container workdir status=0 copy_error=''
   build_stage "${PACKAGE_STAGE}" "${#STAGES[@]}"
   container=$(container_name "${PACKAGE_STAGE}")
   workdir=$(stage_workdir "${PACKAGE_STAGE}")
-  reset_package_outputs
+  new_staging_dir
   run_quiet "${DOCKER}" create --name "${container}" --label "${LABEL_PIPELINE}=${PIPELINE}" \
-    --label "${LABEL_RUN_ID}=${RUN_ID}" --env "BUILD_RUN_ID=${RUN_ID}" "$(image_of "${PACKAGE_STAGE}")" bash "${PACKAGE_SCRIPT}"
+    --label "${LABEL_RUN_ID}=${RUN_ID}" --env "BUILD_RUN_ID=${RUN_ID}" "$(image_of "${PACKAGE_STAGE}")" bash "${PACKAGE_SCRIPT}" \
+    || die "${EXIT_FAILURE}" "could not create the package container ${container}: ${COMMAND_ERROR}"
   run "${DOCKER}" start --attach "${container}" || status=$?
   run_quiet "${DOCKER}" cp "${container}:${workdir}/${PACKAGER_LOG}" "${PACKAGER_LOG}" \
-    || say "(no packager log in the container)"
+    || say "(could not copy the packager log out of the container: ${COMMAND_ERROR})"
   if [[ "${status}" == 0 ]]; then
-    run_quiet "${DOCKER}" cp "${container}:${workdir}/dist/." dist/ || status=$?
+    run_quiet "${DOCKER}" cp "${container}:${workdir}/dist/." "$(staging_dir)/" || copy_error=${COMMAND_ERROR:-unknown error}
   fi
-  if [[ "${KEEP_CONTAINERS:-0}" != 1 ]]; then run_quiet "${DOCKER}" rm "${container}"; fi
-  [[ "${status}" == 0 ]] || die "packaging failed in container ${container}; see ./${PACKAGER_LOG}"
+  if [[ "${KEEP_CONTAINERS:-0}" != 1 ]]; then
+    run_quiet "${DOCKER}" rm "${container}" || say "(could not remove container ${container}: ${COMMAND_ERROR})"
+  fi
+  [[ "${status}" == 0 ]] || die "${EXIT_PACKAGE}" "packaging failed in container ${container} (exit status ${status}); see ./${PACKAGER_LOG}"
+  if [[ -n "${copy_error}" ]]; then
+    die "${EXIT_WRITE}" "could not copy the package out of container ${container} into ./$(staging_dir): $(write_error_reason "${copy_error}"); $(write_fix "$(staging_dir)"); ./dist is unchanged"
+  fi
 }
 
+# Checks the staged package: the tarball is there and not empty, and its checksum is there, not
+# empty, and matches. Names the file as it would appear in ./dist.
 verify_package() {
   [[ "${DRY_RUN}" == 1 ]] && return 0
-  [[ -s "${ARTIFACT}" ]] || die "the packager reported success but ./${ARTIFACT} is missing or empty; see ./${PACKAGER_LOG}"
-  (cd "$(dirname "${ARTIFACT}")" && sha256sum --check --status "$(basename "${CHECKSUM}")") \
-    || die "./${CHECKSUM} does not match ./${ARTIFACT}; rebuild the package"
-  say "Package: ./${ARTIFACT} ($(du -h "${ARTIFACT}" | cut -f1)), checksum ./${CHECKSUM}"
+  local staged staged_artifact staged_checksum
+  staged=$(staging_dir)
+  staged_artifact=${staged}/${ARTIFACT#dist/}
+  staged_checksum=${staged}/${CHECKSUM#dist/}
+  [[ -s "${staged_artifact}" ]] \
+    || die "${EXIT_VERIFICATION}" "the packager reported success but ./${ARTIFACT} is missing or empty; see ./${PACKAGER_LOG}; ./dist is unchanged"
+  [[ -s "${staged_checksum}" ]] \
+    || die "${EXIT_VERIFICATION}" "./${CHECKSUM} is missing or empty after writing it; see ./${PACKAGER_LOG}, check the free space (df -h .), then rerun; ./dist is unchanged"
+  (cd "${staged}" && sha256sum --check --status "${CHECKSUM#dist/}" 2>/dev/null) \
+    || die "${EXIT_VERIFICATION}" "./${CHECKSUM} does not match ./${ARTIFACT}; rebuild the package; ./dist is unchanged"
+}
+
+# Moves the staged package into ./dist: each of its entries replaces the one of the same name.
+# Signals wait until the move is done; a failed move puts everything back and names the file.
+commit_package() {
+  if [[ "${DRY_RUN}" == 1 ]]; then
+    say "# then: verify the package in ./$(staging_dir), and move it into ./dist"
+    return 0
+  fi
+  local staged replaced entries=() name moved=() kept=()
+  staged=$(staging_dir)
+  replaced="build/.replaced-${RUN_ID}"
+  give_to_host_ids -R "${staged}"
+  mapfile -t entries < <(ls -A "${staged}")
+  make_dirs "${replaced}"
+  defer_signals
+  for name in "${entries[@]}"; do
+    if [[ -e "dist/${name}" || -L "dist/${name}" ]]; then
+      move_entry "dist/${name}" "${replaced}/${name}" || undo_commit "dist/${name}"
+      kept+=("${name}")
+    fi
+  done
+  for name in "${entries[@]}"; do
+    move_entry "${staged}/${name}" "dist/${name}" || undo_commit "dist/${name}"
+    moved+=("${name}")
+  done
+  rm -rf "${replaced}"
+  DIST_STATE="./dist holds the new package"
+  resume_signals
+}
+
+# Renames FROM to TO; the reason of a failure goes to MOVE_ERROR (no raw mv message).
+move_entry() {
+  local error
+  error=$(mv -T -- "$1" "$2" 2>&1) && return 0
+  MOVE_ERROR=$(write_error_reason "${error}")
+  return 1
+}
+
+# After a failed move in commit_package: the new entries go back to staging, the replaced ones
+# back into ./dist, and the run dies naming the file. Reads commit_package's locals.
+undo_commit() {
+  local file=$1 name error="${MOVE_ERROR}" restored=1
+  for name in "${moved[@]}"; do move_entry "dist/${name}" "${staged}/${name}" || restored=0; done
+  for name in "${kept[@]}"; do move_entry "${replaced}/${name}" "dist/${name}" || restored=0; done
+  if [[ "${restored}" == 1 ]]; then
+    rm -rf "${replaced}"
+    die "${EXIT_WRITE}" "could not write ./${file}: ${error}; $(write_fix "${file}"); ./dist is unchanged"
+  fi
+  die "${EXIT_WRITE}" "could not write ./${file}: ${error}; $(write_fix "${file}"); ./dist is incomplete: the entries it had are in ./${replaced}"
 }
 
 build_package_stage() {
@@ -67,5 +145,9 @@ build_package_stage() {
     package_with_mount
   fi
   verify_package
+  commit_package
+  if [[ "${DRY_RUN}" == 0 ]]; then
+    say "Package: ./${ARTIFACT} ($(du -h "${ARTIFACT}" | cut -f1)), checksum ./${CHECKSUM}"
+  fi
   say "<== ${PACKAGE_STAGE}: done $(elapsed_since "${started}")"
 }

@@ -13,9 +13,10 @@ open_shell() {
   require_image "${image}" "${stage}"
   if [[ -t 0 && -t 1 ]]; then tty=(--tty); fi
   if [[ "${MODE}" == ci ]]; then
-    run_attached "${DOCKER}" run --rm --interactive "${tty[@]}" --label "${LABEL_PIPELINE}=${PIPELINE}" "${image}" bash
+    run_attached "${DOCKER}" run --rm --interactive "${tty[@]}" --label "${LABEL_PIPELINE}=${PIPELINE}" \
+      --label "${LABEL_RUN_ID}=${RUN_ID}" "${image}" bash
   else
     run_attached "${DOCKER}" run --rm --interactive "${tty[@]}" --label "${LABEL_PIPELINE}=${PIPELINE}" \
-      --user "${HOST_UID}:${HOST_GID}" --volume "${PWD}:$(stage_workdir "${stage}")" "${image}" bash
+      --label "${LABEL_RUN_ID}=${RUN_ID}" --user "${HOST_UID}:${HOST_GID}" --volume "${PWD}:$(stage_workdir "${stage}")" "${image}" bash
   fi
 }

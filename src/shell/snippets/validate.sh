@@ -109,9 +109,17 @@ image_field() {
 # The IDs the driver gives ./dist, with the driver's precedence: environment, .env, id.
 expected_ids() {
   local uid=${HOST_UID:-} gid=${HOST_GID:-}
-  uid=${uid:-$(read_env_file_value HOST_UID)}
-  gid=${gid:-$(read_env_file_value HOST_GID)}
-  printf '%s:%s\n' "${uid:-$(id -u)}" "${gid:-$(id -g)}"
+  if [[ -z "${uid}" ]]; then read_env_file_value HOST_UID uid || true; fi
+  if [[ -z "${gid}" ]]; then read_env_file_value HOST_GID gid || true; fi
+  uid=${uid:-$(id -u)}
+  gid=${gid:-$(id -g)}
+  # As the driver reads them: whole numbers, leading zeros dropped (01000 is 1000). Anything else
+  # was refused by the driver; the ownership check then fails against an impossible owner.
+  if ! [[ "${uid}" =~ ^[0-9]{1,10}$ && "${gid}" =~ ^[0-9]{1,10}$ ]]; then
+    printf 'invalid:invalid\n'
+    return 0
+  fi
+  printf '%d:%d\n' "$((10#${uid}))" "$((10#${gid}))"
 }
 
 # --- Checks ---
@@ -183,7 +191,7 @@ tarball_holds_package() {
 
 dist_owned_by() {
   local ids=$1
-  [[ -d dist && -z "$(find dist \( ! -uid "${ids%:*}" -o ! -gid "${ids#*:}" \) -print -quit)" ]]
+  [[ "${ids}" =~ ^[0-9]+:[0-9]+$ && -d dist && -z "$(find dist \( ! -uid "${ids%:*}" -o ! -gid "${ids#*:}" \) -print -quit)" ]]
 }
 
 # On exit, Ctrl-C included: the listener, this run's containers and volumes, the temporary files.
