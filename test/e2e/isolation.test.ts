@@ -165,10 +165,12 @@ describeWithEngine('test_ci_mode.sh fails, naming the check, when the CI-mode pa
   test('(a) the repository mounted into a `docker run --rm` container (the original regression)', () => {
     const copy = copyExample();
     // The step as the original had it: run --rm with the repository mounted, the package written
-    // straight through the mount; the rest of the step (docker cp) is skipped.
+    // straight through the mount, then handed to the driver's staging folder as if copied out, so
+    // that the driver itself succeeds; the rest of the step (docker create, docker cp) is skipped.
     edit(copy, DRIVER, (text) => text.replace(/^(\s*)\S+ "\$\{DOCKER\}" create [^\n]*(\\\n[^\n]*)*\n/m, (line, indent: string) =>
       `${indent}run "\${DOCKER}" run --rm --user "\${HOST_UID}:\${HOST_GID}" --volume "\${PWD}:$(stage_workdir "\${PACKAGE_STAGE}")" `
-      + `--env "BUILD_RUN_ID=\${RUN_ID}" --label "${OWN}" "$(image_of "\${PACKAGE_STAGE}")" bash "\${PACKAGE_SCRIPT}"\n${indent}return 0\n${line}`));
+      + `--env "BUILD_RUN_ID=\${RUN_ID}" --label "${OWN}" "$(image_of "\${PACKAGE_STAGE}")" bash "\${PACKAGE_SCRIPT}"\n`
+      + `${indent}cp -R dist/. "$(staging_dir)/"\n${indent}return 0\n${line}`));
     const run = validate(copy, legacy);
     expectFailedChecks(copy, run, [
       /^isolation: recorded 'docker run' call #\d+ has no mount or host-access option \(found: --volume \/\S+:\/app\)$/,
