@@ -95,7 +95,7 @@ describe('bad input is refused with the construct path and the field, and nothin
     ['an invalid image reference', edit(0, { from: { image: 'Debian:Bookworm' } }), /\[App\/base\] from\.image: "Debian:Bookworm" is not a valid image reference/],
     ['an image without a tag', edit(0, { images: { standard: 'example/app', ci: 'example/app:base_ci' } }), /\[App\/base\] images\.standard: "example\/app" needs an explicit tag/],
     ['an invalid tag', edit(0, { images: { standard: 'example/app:-bad', ci: 'example/app:base_ci' } }), /\[App\/base\] images\.standard: "example\/app:-bad" is not a valid image reference/],
-    ['a non-numeric ID', edit(0, { user: { name: 'appuser', defaultId: '10x0' } }), /\[App\/base\] user\.defaultId: "10x0" is not a numeric user or group ID/],
+    ['a non-numeric ID', edit(0, { user: { name: 'appuser', defaultId: '10x0' } }), /\[App\/base\] user\.defaultId: "10x0" is not a user or group ID \(a whole number from 1 to 2147483647\)/],
     ['a path that escapes the repository', edit(1, { steps: [Step.copy('../secrets.txt', '/app/')] }), /\[App\/runtime\] steps\[0\]\.sources\[0\]: "\.\.\/secrets\.txt" escapes the repository/],
     ['an absolute copy source', edit(1, { steps: [Step.copy('/etc/passwd', '/app/')] }), /\[App\/runtime\] steps\[0\]\.sources\[0\]: "\/etc\/passwd" must be relative/],
     ['an empty package name', edit(0, { systemPackages: ['python3', ''] }), /\[App\/base\] systemPackages\[1\]: must not be empty \(an empty package name\)/],

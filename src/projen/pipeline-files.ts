@@ -1,5 +1,4 @@
 import { Component } from 'projen';
-import { GeneratedFile } from './generated-file';
 import type { PackagingPipeline } from './packaging-pipeline';
 import { renderBuildDoc } from '../docs/build-doc';
 import { renderDockerfile } from '../dockerfile/render-dockerfile';
@@ -12,15 +11,16 @@ import { renderPackageScript } from '../shell/package-script';
 import { renderValidationScript } from '../shell/validation-script';
 
 /*
- * The files of one pipeline, one construct each. Each only says where its file goes and
- * which renderer makes its text; paths are relative to the pipeline root.
+ * The files of one pipeline, one construct each. Each only says where its file goes, which model
+ * field decides that path (for the error when the path is taken), and which renderer makes its
+ * text; paths are relative to the pipeline root. Constructed only for a valid model.
  */
 
 /** `<support>/Dockerfile.<stage>`. */
 export class StageDockerfile extends Component {
   constructor(pipeline: PackagingPipeline, stage: ImageStage) {
     super(pipeline, `Dockerfile-${stage.name}`);
-    new GeneratedFile(this, pipeline.projectPath(pipeline.model.dockerfilePath(stage)), {
+    pipeline.placeFile(this, 'paths.support', pipeline.model.dockerfilePath(stage), {
       render: () => renderDockerfile(stageDockerfile(pipeline.model, stage)),
     });
   }
@@ -30,7 +30,7 @@ export class StageDockerfile extends Component {
 export class Dockerignore extends Component {
   constructor(pipeline: PackagingPipeline) {
     super(pipeline, 'Dockerignore');
-    new GeneratedFile(this, pipeline.projectPath('.dockerignore'), {
+    pipeline.placeFile(this, 'root', '.dockerignore', {
       render: () => renderDockerignore(pipeline.model, pipeline.props.dockerignore),
     });
   }
@@ -40,7 +40,7 @@ export class Dockerignore extends Component {
 export class EnvExample extends Component {
   constructor(pipeline: PackagingPipeline) {
     super(pipeline, 'EnvExample');
-    new GeneratedFile(this, pipeline.projectPath('.env.example'), { render: () => renderEnvExample(pipeline.model) });
+    pipeline.placeFile(this, 'root', '.env.example', { render: () => renderEnvExample(pipeline.model) });
   }
 }
 
@@ -48,7 +48,7 @@ export class EnvExample extends Component {
 export class BuildDriverScript extends Component {
   constructor(pipeline: PackagingPipeline) {
     super(pipeline, 'BuildDriverScript');
-    new GeneratedFile(this, pipeline.projectPath(pipeline.model.driverPath), {
+    pipeline.placeFile(this, 'paths.driver', pipeline.model.driverPath, {
       executable: true,
       render: () => renderDriverScript(pipeline.model),
     });
@@ -60,12 +60,12 @@ export class PackageScript extends Component {
   constructor(pipeline: PackagingPipeline) {
     super(pipeline, 'PackageScript');
     const model = pipeline.model;
-    new GeneratedFile(this, pipeline.projectPath(model.packageScriptPath), {
+    pipeline.placeFile(this, 'paths.support', model.packageScriptPath, {
       executable: true,
       render: () => renderPackageScript(model),
     });
     for (const file of model.props.packager.supportFiles(model.packagerContext)) {
-      new GeneratedFile(this, pipeline.projectPath(`${model.supportDir}/${file.name}`), { render: () => file.content });
+      pipeline.placeFile(this, 'paths.support', `${model.supportDir}/${file.name}`, { render: () => file.content });
     }
   }
 }
@@ -74,7 +74,7 @@ export class PackageScript extends Component {
 export class ValidationScript extends Component {
   constructor(pipeline: PackagingPipeline) {
     super(pipeline, 'ValidationScript');
-    new GeneratedFile(this, pipeline.projectPath(pipeline.model.validationScriptPath), {
+    pipeline.placeFile(this, 'paths.validationScript', pipeline.model.validationScriptPath, {
       executable: true,
       render: () => renderValidationScript(pipeline.model),
     });
@@ -85,7 +85,7 @@ export class ValidationScript extends Component {
 export class BuildDocumentation extends Component {
   constructor(pipeline: PackagingPipeline) {
     super(pipeline, 'BuildDocumentation');
-    new GeneratedFile(this, pipeline.projectPath(pipeline.model.docsPath), {
+    pipeline.placeFile(this, 'paths.docs', pipeline.model.docsPath, {
       render: () => renderBuildDoc(pipeline.model, pipeline.workflows),
     });
   }

@@ -7,6 +7,11 @@ export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
+/** A command line of shell-quoted words: `docker push 'a b'`. */
+export function shellCommand(...words: readonly string[]): string {
+  return words.map(shellQuote).join(' ');
+}
+
 /** A bash array literal: `(a 'b c')`. */
 export function shellArray(values: readonly string[]): string {
   return `(${values.map(shellQuote).join(' ')})`;
