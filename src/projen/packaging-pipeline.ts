@@ -43,7 +43,7 @@ export class PackagingPipeline extends Component {
     checks.listOf(problems, constructPath(this), 'dockerignore', this.props.dockerignore)
       .forEach((entry, i) => checks.check(problems, constructPath(this), `dockerignore[${i}]`, entry, checks.nonEmpty, checks.trimmed, notAComment));
     this.paths.report(problems);
-    this.valid = problems.all.length === 0;
+    this.valid = problems.all.length === 0 && this.paths.claimRoot(constructPath(this), this.model.root);
     if (!this.valid) return; // an invalid model places no file: rendering it could only crash or mislead
     for (const stage of this.model.stages) new StageDockerfile(this, stage);
     new Dockerignore(this);
