@@ -49,6 +49,11 @@ const LIST_OPERATORS = new Set([';', '&', '||']);
 /** Operators that must not start or end an entry. */
 const CONTROL_OPERATORS = new Set([';', '&', '&&', '||', '|', '|&', ';;']);
 
+/** What follows a "$" in a plain parameter expansion: $name, $1, $@, $#, ... */
+const PARAMETER_NAME = /^(?:[A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!-])/;
+/** An assignment word, x=... */
+const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
+
 const FRAME_NAMES: Readonly<Record<Frame, string>> = {
   'subshell': '"("',
   'command-substitution': '"$("',
@@ -80,9 +85,20 @@ class Scanner {
   private word = '';
   /** The word so far is plain text (no quote, escape or expansion), so it may be a reserved word. */
   private wordIsPlain = true;
+  /** The word's literal characters, quotes and escapes removed and expansions left out: "e\"x\"it" is "exit". */
+  private literal = '';
+  /** The words around open `$(`: the word goes on after the `)`. */
+  private readonly outerWords: Array<{ word: string; literal: string; commandPosition: boolean }> = [];
   private commandPosition = true;
   /** An `exit` waits for its status word. */
   private exitPending = false;
+  /** The next word is the target of a redirection (`> file`), not a word of the command. */
+  private redirectionTarget = false;
+  /**
+   * Words before it may have been an assignment (x=1) or may expand to nothing ($x, ``), so the
+   * next word may still be the name of the command the shell runs (not a reserved word, though).
+   */
+  private afterPrefixWord = false;
   /** First and last token at the top level: 'word' or an operator (anything inside brackets is 'word'). */
   private firstToken: string | undefined;
   private lastToken: string | undefined;
@@ -111,6 +127,11 @@ class Scanner {
     return this.stack[this.stack.length - 1];
   }
 
+  /** The innermost frame is a double quote opened by the word being scanned (not one inside `${...}`). */
+  private get quotesCurrentWord(): boolean {
+    return this.top === 'double-quote' && CODE_FRAMES.has(this.stack[this.stack.length - 2]);
+  }
+
   /** One step in shell code. */
   private code(): string | undefined {
     const t = this.text;
@@ -122,24 +143,28 @@ class Scanner {
     if (c === '#' && !this.inWord) return PROBLEMS.comment;
     if (c === '\\') {
       if (this.i + 1 >= t.length) return PROBLEMS.backslash;
-      this.addToWord(t.slice(this.i, this.i + 2), false);
+      this.addToWord(t.slice(this.i, this.i + 2), false, t[this.i + 1]);
       this.i += 2;
       return undefined;
     }
     if (c === "'") {
       const end = t.indexOf("'", this.i + 1);
       if (end < 0) return PROBLEMS.singleQuote;
-      this.addToWord(t.slice(this.i, end + 1), false);
+      this.addToWord(t.slice(this.i, end + 1), false, t.slice(this.i + 1, end));
       this.i = end + 1;
       return undefined;
     }
     if (c === '"' || c === '`') {
-      this.addToWord(c, false);
+      this.addToWord(c, false, '');
       this.stack.push(c === '"' ? 'double-quote' : 'backquote');
       this.i++;
       return undefined;
     }
     if (c === '$') return this.dollar();
+    if ((c === '<' || c === '>') && this.inWord && this.wordIsPlain && /^[0-9]+$/.test(this.word)) {
+      this.inWord = false; // an IO number (2>...): part of the redirection, not a word of the command
+      return this.operator();
+    }
     if (OPERATOR_CHARS.has(c)) return this.endWord() ?? this.operator();
     this.addToWord(c, true);
     this.i++;
@@ -151,30 +176,33 @@ class Scanner {
     const t = this.text;
     const next = t[this.i + 1];
     if (next === '(' && t[this.i + 2] === '(') {
-      this.addToWord('$((', false);
+      this.addToWord('$((', false, '');
       this.stack.push('arithmetic');
       this.arithmeticDepth.push(0);
       this.i += 3;
     } else if (next === '(') {
-      this.addToWord('$(', false);
+      this.addToWord('$(', false, '');
       this.stack.push('command-substitution');
       this.i += 2;
-      // Inside: new commands, new words.
+      // Inside: new commands, new words; the word around it goes on after the ")".
+      this.outerWords.push({ word: this.word, literal: this.literal, commandPosition: this.commandPosition });
       this.inWord = false;
       this.commandPosition = true;
     } else if (next === '{') {
-      this.addToWord('${', false);
+      this.addToWord('${', false, '');
       this.stack.push('parameter');
       this.i += 2;
     } else if (next === "'" && CODE_FRAMES.has(this.top)) {
       let j = this.i + 2;
       while (j < t.length && t[j] !== "'") j += t[j] === '\\' ? 2 : 1;
       if (j >= t.length) return "has an unclosed $'...' quote, so it would run together with the next command";
-      this.addToWord(t.slice(this.i, j + 1), false);
+      this.addToWord(t.slice(this.i, j + 1), false, t.slice(this.i + 2, j));
       this.i = j + 1;
     } else {
-      this.addToWord('$', false);
-      this.i++;
+      const name = PARAMETER_NAME.exec(t.slice(this.i + 1));
+      const text = name ? `$${name[0]}` : '$';
+      this.addToWord(text, false, name ? '' : '$');
+      this.i += text.length;
     }
     return undefined;
   }
@@ -200,10 +228,12 @@ class Scanner {
         this.commandPosition = true;
         this.i += 2;
       } else this.i += ['>>', '>&', '<&', '>|', '<>'].includes(two) ? 2 : 1;
-      return undefined; // a redirection does not change the command position
+      this.redirectionTarget = true; // the next word is the target; the command position does not change
+      return undefined;
     }
     if (two === '&>') {
       this.i += 2;
+      this.redirectionTarget = true;
       return undefined;
     }
     if (this.exitPending) return PROBLEMS.exit;
@@ -221,10 +251,12 @@ class Scanner {
     if (frame === 'command-substitution') {
       this.stack.pop();
       // $(...) was part of a word, which goes on.
+      const outer = this.outerWords.pop() ?? { word: '', literal: '', commandPosition: false };
       this.inWord = true;
       this.wordIsPlain = false;
-      this.word = '';
-      this.commandPosition = false;
+      this.word = outer.word;
+      this.literal = outer.literal;
+      this.commandPosition = outer.commandPosition;
       return undefined;
     }
     if (frame === 'subshell') {
@@ -246,6 +278,7 @@ class Scanner {
     const c = t[this.i];
     if (c === '\\') {
       if (this.i + 1 >= t.length) return PROBLEMS.backslash;
+      if (frame === 'double-quote' && this.quotesCurrentWord) this.literal += t[this.i + 1];
       this.i += 2;
       return undefined;
     }
@@ -255,6 +288,11 @@ class Scanner {
       return undefined;
     }
     if (c === '$' && (t[this.i + 1] === '(' || t[this.i + 1] === '{')) return this.dollar();
+    const name = c === '$' ? PARAMETER_NAME.exec(t.slice(this.i + 1)) : null;
+    if (name) {
+      this.i += 1 + name[0].length; // $name: an expansion, no literal character
+      return undefined;
+    }
     if (c === '`') {
       this.stack.push('backquote');
       this.i++;
@@ -262,6 +300,7 @@ class Scanner {
     }
     if (frame === 'double-quote') {
       if (c === '"') this.stack.pop();
+      else if (this.quotesCurrentWord) this.literal += c;
       this.i++;
       return undefined;
     }
@@ -291,13 +330,16 @@ class Scanner {
     return undefined;
   }
 
-  private addToWord(text: string, plain: boolean): void {
+  /** Adds raw text to the word; `literal` is what it contributes to the word's literal characters. */
+  private addToWord(text: string, plain: boolean, literal: string = text): void {
     if (!this.inWord) {
       this.inWord = true;
       this.word = '';
+      this.literal = '';
       this.wordIsPlain = true;
     }
     this.word += text;
+    this.literal += literal;
     if (!plain) this.wordIsPlain = false;
   }
 
@@ -306,11 +348,27 @@ class Scanner {
     if (!this.inWord) return undefined;
     this.inWord = false;
     const word = this.wordIsPlain ? this.word : undefined;
+    const mayBeCommandName = this.commandPosition || this.afterPrefixWord;
+    this.afterPrefixWord = false;
     this.token('word');
+    if (this.redirectionTarget) {
+      this.redirectionTarget = false;
+      this.afterPrefixWord = mayBeCommandName && !this.commandPosition;
+      return undefined;
+    }
     if (this.exitPending) {
       this.exitPending = false;
       this.commandPosition = false;
       return word !== undefined && /^[0-9]+$/.test(word) && Number(word) > 0 ? undefined : PROBLEMS.exit;
+    }
+    if (mayBeCommandName && this.literal === 'exit' && !this.stack.some((f) => f === 'subshell' || f === 'command-substitution')) {
+      // also "e\"x\"it", "\exit", "$(true)exit" or "x=1 exit": the name the shell runs is "exit"
+      this.exitPending = true;
+      this.commandPosition = false;
+      return undefined;
+    }
+    if (mayBeCommandName && (ASSIGNMENT.test(this.word) || (!this.wordIsPlain && this.literal === '' && !/["']/.test(this.word)))) {
+      this.afterPrefixWord = true;
     }
     if (word === undefined || !this.commandPosition) {
       this.commandPosition = false;
@@ -323,7 +381,6 @@ class Scanner {
       if (this.top !== closes) return `has an unmatched "${word}"`;
       this.stack.pop();
     }
-    if (word === 'exit' && !this.stack.some((f) => f === 'subshell' || f === 'command-substitution')) this.exitPending = true;
     this.commandPosition = COMMAND_FOLLOWS.has(word);
     return undefined;
   }
