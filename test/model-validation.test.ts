@@ -195,6 +195,7 @@ describe('values that would silently change the build are refused, and nothing i
       /\[App\/runtime\] steps\[0\]\.commands\[0\]: "echo first # a note" has an unquoted "#" at the start of a word: a comment/],
     ['a run command ending in a backslash (it swallows the next instruction)', run('echo a \\'),
       /\[App\/runtime\] steps\[0\]\.commands\[0\]: "echo a \\\\" ends with a backslash/],
+    ['a run command ending in an escaped backslash (still a Dockerfile line continuation)', run('echo a\\\\'), /steps\[0\]\.commands\[0\]: "echo a\\\\\\\\" ends with a backslash/],
     ['a run command with an unclosed quote', run('echo "a', 'false'), /steps\[0\]\.commands\[0\]: "echo \\"a" has an unclosed double quote/],
     ['a run command with an unclosed if', run('if true; then echo a', 'fi'), /steps\[0\]\.commands\[0\]: .* has an unclosed "if" \(no "fi"\)/],
     ['a run command that ends with an operator', run('echo a &&', 'false'), /steps\[0\]\.commands\[0\]: .* ends with the operator "&&"/],

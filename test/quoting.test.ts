@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import { DockerfileParser } from 'dockerfile-ast';
 import { execForm, quoteValue, renderDockerfile, shellArray, shellQuote } from '../src';
 
-const TRICKY = ['plain', 'with space', "it's", 'say "hi"', 'back\\slash', '$HOME and ${PATH}', '`date`', '*', 'a;b&&c|d', '', "'\"'\"'"];
+const TRICKY = ['plain', 'with space', "it's", 'say "hi"', 'back\\slash', '$HOME and ${PATH}', '`date`', '*', 'a;b&&c|d', '', "'\"'\"'", 'a=b', 'do', '#x', '~'];
 
 /** What bash makes of a word. */
 function bashEcho(word: string): string {
@@ -224,5 +224,20 @@ describe('workflow run: lines (issue 7: workflow text not quoted)', () => {
     [{ branch: 'feature/.hidden' }, /\[Release\] branch: "feature\/\.hidden" is not a valid branch name/],
   ])('%j is refused', (change, expected) => {
     expect(refused(change)).toMatch(expected);
+  });
+});
+
+describe('shell words that look like syntax', () => {
+  test('reserved words and words with "=" are quoted (never read as syntax or an assignment)', () => {
+    expect(['do', 'fi', 'a=b', 'plain-word'].map(shellQuote)).toEqual(["'do'", "'fi'", "'a=b'", 'plain-word']);
+    const result = spawnSync('bash', ['-c', `${shellQuote('a=b')} 2>/dev/null; echo "status $? a=\${a-unset}"`], { encoding: 'utf8' });
+    expect(result.stdout.trim()).toBe('status 127 a=unset');
+  });
+
+  test('literal text with $, backquotes or backslashes gets a shellcheck directive saying so, and only then', () => {
+    const { caseFunction } = require('../src/shell/shell-quote') as typeof import('../src/shell/shell-quote');
+    expect(caseFunction('f', 'c', [['k', 'plain']])[1]).toBe('f() {');
+    expect(caseFunction('f', 'c', [['k', '$HOME']])[1]).toBe('# shellcheck disable=SC2016 # single-quoted on purpose: literal text from the model');
+    expect(caseFunction('f', 'c', [['k', 'a\\b `x`']])[1]).toBe('# shellcheck disable=SC2016,SC1003 # single-quoted on purpose: literal text from the model');
   });
 });

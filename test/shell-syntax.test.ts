@@ -6,6 +6,9 @@ import * as fc from 'fast-check';
 import { asAndClause, scanShellCommand } from '../src/model/shell-syntax';
 import { checkProperty, propertyTitle } from './support/property';
 
+// Thousands of cases (or a batch through external tools) take longer than one ordinary test.
+jest.setTimeout(600_000);
+
 /*
  * The shell scanner that keeps each run command one clause of its RUN's && chain
  * (src/model/shell-syntax.ts): a table of commands it accepts and refuses, and a differential

@@ -116,6 +116,8 @@ export const numericId = nonRootId;
 export function runCommand(value: string): string | undefined {
   const problem = nonEmpty(value) ?? trimmed(value);
   if (problem) return problem;
+  // Even an escaped one: a Dockerfile line that ends with "\" continues on the next line.
+  if (value.endsWith('\\')) return `${show(value)} ends with a backslash, which would join it to the next line of the Dockerfile`;
   const scan = scanShellCommand(value);
   return scan.problem ? `${show(value)} ${scan.problem}` : undefined;
 }

@@ -389,9 +389,14 @@ function outsideOutputs(value: string): string | undefined {
   return OUTPUT_FOLDERS.includes(first) ? `${checks.show(value)} is inside ./${first}, which the driver writes and "clean" empties` : undefined;
 }
 
-/** The root is "." or a normalized folder path. */
+/**
+ * The root is "." or a normalized folder path. It starts the workflows' artifact paths, which
+ * are glob patterns: a leading "!" (exclude), "#" (comment) or "~" (home) would change them.
+ */
 function rootFolder(value: string): string | undefined {
-  return value === '.' ? undefined : checks.generatedPath(value);
+  if (value === '.') return undefined;
+  if (/^[!#~]/.test(value)) return `${checks.show(value)} must not start with "${value[0]}" (the workflows' artifact paths are patterns, where it means something)`;
+  return checks.generatedPath(value);
 }
 
 function isPackager(value: unknown): value is Packager {

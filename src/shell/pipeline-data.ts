@@ -1,4 +1,4 @@
-import { caseFunction, shellArray, shellQuote } from './shell-quote';
+import { caseFunction, literalTextNotes, shellArray, shellQuote } from './shell-quote';
 import { BUILD_MODES } from '../model/build-mode';
 import { DEFAULT_USER_ID } from '../model/image-stage';
 import { Pipeline } from '../model/pipeline';
@@ -34,7 +34,7 @@ export function pipelineData(pipeline: Pipeline): string[] {
   ];
   return [
     '# --- The pipeline model (generated) ---',
-    '# shellcheck disable=SC2034 # shared by the driver and the validation script; each reads part of it',
+    `# shellcheck disable=${['SC2034', ...literalTextNotes(vars.map(([, v]) => v))].join(',')} # shared by the driver and the validation script; each reads part of it`,
     'readonly \\',
     ...vars.map(([k, v], i) => `  ${k}=${shellQuote(v)}${i < vars.length - 1 ? ' \\' : ''}`),
     '# shellcheck disable=SC2034',

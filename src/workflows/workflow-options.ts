@@ -50,7 +50,7 @@ export function validateWorkflowOptions(problems: ProblemList, path: string, pip
   if (options.runner !== undefined) checks.check(problems, path, 'runner', options.runner, checks.runnerLabel);
   const timeout = options.timeoutMinutes;
   if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout <= 0 || timeout > 360)) {
-    problems.add(path, 'timeoutMinutes', `${JSON.stringify(timeout) ?? String(timeout)} must be a whole number of minutes between 1 and 360`);
+    problems.add(path, 'timeoutMinutes', `${typeof timeout === 'number' ? String(timeout) : JSON.stringify(timeout) ?? String(timeout)} must be a whole number of minutes between 1 and 360`);
   }
   const registry = registryOf(pipeline);
   if (!registry.includes('.') && !registry.includes(':')) {

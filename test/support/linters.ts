@@ -42,12 +42,14 @@ interface ShellcheckJson1 {
 /**
  * Runs shellcheck on one or more files; every finding of severity style and above.
  * `--norc`: no .shellcheckrc changes the verdict; an exception must be a `# shellcheck disable=`
- * directive in the script itself, where a reader sees it.
+ * directive in the script itself, where a reader sees it. `exclude` is for checking a part of a
+ * script on its own (its variables are used by the rest: SC2034).
  */
-export function shellcheck(paths: string | readonly string[]): Finding[] {
+export function shellcheck(paths: string | readonly string[], options: { exclude?: readonly string[] } = {}): Finding[] {
   const files = typeof paths === 'string' ? [paths] : [...paths];
   if (files.length === 0) throw new Error('shellcheck: no file given');
-  const result = spawnSync('shellcheck', ['--norc', '--format=json1', '--severity=style', '--external-sources', ...files], {
+  const exclude = options.exclude?.length ? [`--exclude=${options.exclude.join(',')}`] : [];
+  const result = spawnSync('shellcheck', ['--norc', '--format=json1', '--severity=style', '--external-sources', ...exclude, ...files], {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
