@@ -4,8 +4,9 @@ import { join } from 'path';
 import * as fc from 'fast-check';
 import { Project } from 'projen';
 import { buildModel, invalidModel, validModel } from './support/arbitraries';
-import { checkProperty, propertyTitle } from './support/property';
+import { checkProperty, propertyTitle, SEED } from './support/property';
 import { dockerfileDifferences, pipelineOf, workflowDifferences } from './support/readback';
+import { treeSnapshot } from './support/tree';
 import {
   ModelError, ProblemList, renderBuildDoc, renderDockerignore, renderDriverScript, renderEnvExample, renderPackageScript, renderValidationScript,
 } from '../src';
@@ -75,5 +76,29 @@ test(propertyTitle(INVALID, INVALID_CASES), () => {
     const named = error.problems.some((p) => p.path === mutation.path && mutation.field.test(p.field));
     if (!named) throw new Error(`${mutation.what}: no problem names [${mutation.path}] ${mutation.field}; got:\n${error.message}`);
     expect(readdirSync(emptyDir)).toEqual([]);
+  }));
+});
+
+const TREE_CASES = Number(process.env.STAGED_BUILD_TREE_CASES ?? 1000);
+const TREE = 'an invalid model leaves an already synthesized tree byte-identical (.gitignore, files.json, every file)';
+test(propertyTitle(TREE, TREE_CASES), () => {
+  // A tree where a valid model was synthesized: generated files, .gitignore, .gitattributes, .projen/files.json.
+  const dir = mkdtempSync(join(tmpdir(), 'staged-build-property-tree-'));
+  const first = new Project({ name: 'test', outdir: dir });
+  buildModel(first, fc.sample(validModel, { seed: SEED, numRuns: 1 })[0]);
+  first.synth();
+  const before = treeSnapshot(dir);
+  expect(Object.keys(before)).toEqual(expect.arrayContaining(['.gitignore', '.gitattributes', '.projen/files.json']));
+  checkProperty(TREE, TREE_CASES, fc.property(invalidModel, ({ spec, mutation }) => {
+    const project = new Project({ name: 'test', outdir: dir });
+    let error: unknown;
+    try {
+      buildModel(project, spec);
+      project.synth();
+    } catch (e) {
+      error = e;
+    }
+    if (!(error instanceof ModelError)) throw new Error(`${mutation.what}: expected a ModelError, got ${String((error as Error | undefined)?.stack ?? error)}`);
+    expect(treeSnapshot(dir)).toEqual(before);
   }));
 });
