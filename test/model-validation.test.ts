@@ -456,3 +456,24 @@ describe('npx projen with colliding pipelines prints the model error, not a stac
     expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 });
+
+describe('generated paths never collide with the files projen itself generates', () => {
+  test('a workflow file name that projen already generates (e.g. build)', () => {
+    const { TextFile } = require('projen') as typeof import('projen');
+    const { DispatchWorkflow } = require('../src') as typeof import('../src');
+    const project = emptyProject();
+    new TextFile(project, '.github/workflows/build.yml', { lines: ['# projen\'s own'] });
+    const pipeline = new PackagingPipeline(project, 'App', props((p) => {
+      p.stages = p.stages.map((s) => ({ ...s, images: { standard: `ghcr.io/${s.images.standard}`, ci: `ghcr.io/${s.images.ci}` } }));
+    }));
+    new DispatchWorkflow(project, 'Dispatch', { pipeline, fileName: 'build' });
+    expect(synthError(project).message).toMatch(/\[Dispatch\] fileName: "\.github\/workflows\/build\.yml" is a file projen itself generates/);
+    expect(readdirSync(project.outdir)).toEqual([]);
+  });
+
+  test('a yes/no field that is a string', () => {
+    expect(expectRefused((p) => {
+      (p as { buildKitCacheMounts?: unknown }).buildKitCacheMounts = 'false';
+    })).toMatch(/\[App\] buildKitCacheMounts: must be true or false \(found string "false"\)/);
+  });
+});

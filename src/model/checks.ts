@@ -226,6 +226,11 @@ export function check(problems: ProblemList, path: string, field: string, value:
   }
 }
 
+/** An optional yes/no field: undefined, true or false, nothing else (a string "false" would be true). */
+export function checkBoolean(problems: ProblemList, path: string, field: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'boolean') problems.add(path, field, `must be true or false (found ${describeType(value)})`);
+}
+
 /**
  * The items of an optional list field; a value that is not a list is recorded as a problem
  * (and gives no items), so that validation can go on without crashing.

@@ -154,6 +154,7 @@ function validateStep(problems: ProblemList, path: string, at: string, step: Sta
     if (sources.length === 0) problems.add(path, `${at}.sources`, 'must name at least one path');
     sources.forEach((source, j) => checks.check(problems, path, `${at}.sources[${j}]`, source, checks.relativePath, checks.literalPath));
     checks.check(problems, path, `${at}.destination`, step.destination, checks.absolutePath);
+    checks.checkBoolean(problems, path, `${at}.ownedByUser`, step.ownedByUser);
     if (sources.length > 1 && typeof step.destination === 'string' && !step.destination.endsWith('/')) {
       problems.add(path, `${at}.destination`, `${checks.show(step.destination)} must end with "/": several sources are copied into a folder`);
     }

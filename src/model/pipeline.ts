@@ -252,6 +252,7 @@ export class Pipeline {
     checks.check(problems, path, 'platform', this.platform, checks.name);
     if (props.title !== undefined) checks.check(problems, path, 'title', props.title, checks.nonEmpty);
     if (props.sourceUrl !== undefined) checks.check(problems, path, 'sourceUrl', props.sourceUrl, checks.url);
+    checks.checkBoolean(problems, path, 'buildKitCacheMounts', props.buildKitCacheMounts);
     this.checkPaths(problems);
     if (this.stages.length < 2 && Array.isArray(props.stages)) {
       problems.add(path, 'stages', 'needs at least two stages (a first one FROM an image, and a package stage FROM a stage)');

@@ -281,6 +281,7 @@ export function mutations(spec: ModelSpec, pick: number): Mutation[] {
     { what: 'a generated file inside another', path: 'App', field: /^paths\.(driver|docs)$/, apply: (s) => withProps(s, { paths: { ...s.props.paths, driver: 'x/run.sh', docs: 'x/run.sh/BUILD.md' } }) },
     { what: 'a .dockerignore entry', path: 'App', field: /^dockerignore\[0\]$/, apply: (s) => withProps(s, { dockerignore: [choose(BAD.dockerignore)] }) },
     { what: 'no packager', path: 'App', field: /^packager$/, apply: (s) => withProps(s, { packager: undefined }) },
+    { what: 'a yes/no field that is not one', path: 'App', field: /^buildKitCacheMounts$/, apply: (s) => withProps(s, { buildKitCacheMounts: choose(['false', 1, null, {}]) }) },
     { what: 'no stages', path: 'App', field: /^stages$/, apply: (s) => withProps(s, { stages: undefined }) },
     { what: 'a packager that is not one', path: 'App', field: /^packager$/, apply: (s) => withProps(s, { packager: { name: 'x' } }) },
     // stage fields
