@@ -10,9 +10,13 @@
  *   operator: each joins the entry to the next one (or swallows the next Dockerfile instruction);
  * - a heredoc (`<<`): its body would have to be on the following lines of the Dockerfile;
  * - an `exit` outside a subshell that is not `exit N` with N > 0: it ends the RUN with the
- *   status of the previous command and skips every later entry.
+ *   status of the previous command and skips every later entry. The name is found behind quotes,
+ *   escapes, assignments and words that expand to nothing (`e"x"it`, `x=1 exit`, `$none exit`);
+ *   a name that a variable holds (`$cmd`) is beyond a scanner.
  * An entry with a top-level `;`, `&` or `||` is fine, but is rendered grouped (`{ entry; }`), because
  * `false && a || b` would run `b` and hide the failure before it.
+ * The model layer uses it to refuse values; renderers use `asAndClause` to render an entry.
+ * test/shell-syntax.test.ts checks it against /bin/sh itself: an accepted command runs as if alone.
  */
 
 /** What the scanner found in one command. */
