@@ -29,7 +29,7 @@ jest.setTimeout(600_000);
  * A failing batch is replayed one case at a time by fast-check, which shrinks it to a smallest case.
  */
 
-const CASES = Number(process.env.STAGED_BUILD_EXTERNAL_CASES ?? 120);
+const CASES = Number(process.env.STAGED_BUILD_EXTERNAL_CASES ?? 200);
 /** Cases whose whole driver and validation script go through shellcheck (the hand-written part is the same in all). */
 const WHOLE_SCRIPT_CASES = 4;
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync } from 'fs';
+import { mkdtempSync, readdirSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import * as fc from 'fast-check';
@@ -23,7 +23,7 @@ jest.setTimeout(600_000);
  * failure to a smallest case.
  */
 
-const VALID_CASES = Number(process.env.STAGED_BUILD_VALID_CASES ?? 1500);
+const VALID_CASES = Number(process.env.STAGED_BUILD_VALID_CASES ?? 1200);
 const INVALID_CASES = Number(process.env.STAGED_BUILD_INVALID_CASES ?? 4000);
 
 /** One empty folder for all the synthesis attempts of invalid models: it must stay empty. */
@@ -31,6 +31,7 @@ let emptyDir: string;
 beforeAll(() => {
   emptyDir = mkdtempSync(join(tmpdir(), 'staged-build-property-'));
 });
+afterAll(() => rmSync(emptyDir, { recursive: true, force: true }));
 
 const VALID = 'valid models are accepted, and their Dockerfiles and workflows parse back to the model';
 test(propertyTitle(VALID, VALID_CASES), () => {
@@ -101,4 +102,5 @@ test(propertyTitle(TREE, TREE_CASES), () => {
     if (!(error instanceof ModelError)) throw new Error(`${mutation.what}: expected a ModelError, got ${String((error as Error | undefined)?.stack ?? error)}`);
     expect(treeSnapshot(dir)).toEqual(before);
   }));
+  rmSync(dir, { recursive: true, force: true });
 });
