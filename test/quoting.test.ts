@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import { DockerfileParser } from 'dockerfile-ast';
 import { execForm, quoteValue, renderDockerfile, shellArray, shellQuote } from '../src';
 
-const TRICKY = ['plain', 'with space', "it's", 'say "hi"', 'back\\slash', '$HOME and ${PATH}', '`date`', '*', 'a;b&&c|d', '', "'\"'\"'"];
+const TRICKY = ['plain', 'with space', "it's", 'say "hi"', 'back\\slash', '$HOME and ${PATH}', '`date`', '*', 'a;b&&c|d', '', "'\"'\"'", 'a=b', 'do', '#x', '~'];
 
 /** What bash makes of a word. */
 function bashEcho(word: string): string {
@@ -96,5 +96,148 @@ describe('paths in the generated user-creation step', () => {
     expect(command).toContain("chown \"${HOST_UID}:${HOST_GID}\" '/my app'");
     // bash reads the whole command without a syntax error.
     expect(spawnSync('bash', ['-n', '-c', command]).status).toBe(0);
+  });
+});
+
+describe('workflow run: lines (issue 7: workflow text not quoted)', () => {
+  const { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } = require('fs') as typeof import('fs');
+  const { tmpdir } = require('os') as typeof import('os');
+  const { join, dirname } = require('path') as typeof import('path');
+  const { parse } = require('yaml') as typeof import('yaml');
+  const { Testing } = require('projen/lib/testing') as typeof import('projen/lib/testing');
+  const { DispatchWorkflow, ModelError, PackagingPipeline, ReleaseWorkflow, ZipappPackager } = require('../src') as typeof import('../src');
+  const { emptyProject } = require('./support/project') as typeof import('./support/project');
+  const { runBlocks, shellcheckRunBlocks, formatFindings } = require('./support/linters') as typeof import('./support/linters');
+
+  type Change = { root?: string; driver?: string; runner?: string; branch?: string };
+
+  function project(change: Change) {
+    const p = emptyProject();
+    const image = (tag: string) => ({ standard: `ghcr.io/example/app:${tag}`, ci: `ghcr.io/example/app:${tag}_ci` });
+    const pipeline = new PackagingPipeline(p, 'App', {
+      name: 'app',
+      labelPrefix: 'org.example',
+      root: change.root,
+      paths: change.driver ? { driver: change.driver } : undefined,
+      packager: new ZipappPackager({ main: 'app.cli:main' }),
+      stages: [
+        { name: 'base', description: 'b', from: { image: 'debian:bookworm-slim' }, images: image('base'), user: { name: 'u' }, workdir: '/app' },
+        { name: 'runtime', description: 'r', from: { stage: 'base' }, images: image('runtime') },
+        { name: 'package', description: 'p', from: { stage: 'runtime' }, images: image('package') },
+      ],
+    });
+    new ReleaseWorkflow(p, 'Release', { pipeline, fileName: 'release', runner: change.runner, branch: change.branch });
+    new DispatchWorkflow(p, 'Dispatch', { pipeline, fileName: 'dispatch', runner: change.runner });
+    return p;
+  }
+
+  /**
+   * Runs every run: block of both workflows with bash -e (as GitHub does) in a folder where the
+   * driver, docker and gh are recorders, and returns what each was called with, one line per word.
+   */
+  function runWorkflows(change: Change): { calls: string[][]; injected: boolean } {
+    const files = Testing.synth(project(change)) as Record<string, string>;
+    const dir = mkdtempSync(join(tmpdir(), 'staged-build-wf-'));
+    const bin = join(dir, '.bin');
+    mkdirSync(bin);
+    const log = join(dir, 'calls.log');
+    const recorder = (name: string) => `#!/usr/bin/env bash\n{ printf '%s' ${JSON.stringify(name)}; printf '\\t%s' "$@"; printf '\\n'; } >>${JSON.stringify(log)}\n[ "$1" != pull ]\n`;
+    const driver = join(dir, change.root ?? '.', change.driver ?? 'bin/docker.sh');
+    mkdirSync(dirname(driver), { recursive: true });
+    for (const [file, name] of [[driver, 'driver'], [join(bin, 'docker'), 'docker'], [join(bin, 'gh'), 'gh']]) {
+      writeFileSync(file, recorder(name));
+      chmodSync(file, 0o755);
+    }
+    for (const path of ['.github/workflows/release.yml', '.github/workflows/dispatch.yml']) {
+      for (const block of runBlocks(files[path], path)) {
+        // As GitHub runs a run: block (shell: bash): bash --noprofile --norc -eo pipefail <file>.
+        const script = join(dir, '.step.sh');
+        writeFileSync(script, block.run);
+        const result = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], {
+          cwd: dir, encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, TAG: 'v1', REPOSITORY: 'o/r', GH_TOKEN: 't' },
+        });
+        expect({ block: block.where, status: result.status, stderr: result.stderr }).toEqual({ block: block.where, status: 0, stderr: '' });
+      }
+    }
+    const calls = readFileSync(log, 'utf8').trimEnd().split('\n').map((line) => line.split('\t'));
+    return { calls, injected: existsSync(join(dir, 'injected')) };
+  }
+
+  const EXPECTED_CALLS = [
+    ['driver', '--ci', 'build_base'],
+    ['docker', 'push', 'ghcr.io/example/app:base_ci'],
+    ['docker', 'pull', 'ghcr.io/example/app:base_ci'],
+    ['driver', '--ci', 'build_base'],
+    ['driver', '--ci', 'build_runtime'],
+    ['docker', 'push', 'ghcr.io/example/app:runtime_ci'],
+    ['driver', '--ci', 'build_package'],
+    ['gh', 'release', 'upload', 'v1', 'dist/app-linux.tar.gz', 'dist/app-linux.tar.gz.sha256', '--clobber', '--repo', 'o/r'],
+  ];
+
+  test('a plain root: the driver, docker and gh get exactly their words', () => {
+    expect(runWorkflows({})).toEqual({ calls: EXPECTED_CALLS, injected: false });
+  });
+
+  test.each<Change>([
+    { root: 'my app' },
+    { root: 'a;touch injected;b' },
+    { root: 'a&&touch injected&&b', driver: 'tools/the driver.sh' },
+    { root: 'x|touch injected', driver: 'bin/(d).sh' },
+  ])('root %j: still one word for bash, nothing injected', (change) => {
+    expect(runWorkflows(change)).toEqual({ calls: EXPECTED_CALLS, injected: false });
+  });
+
+  test('shellcheck finds nothing in the run: blocks of a pipeline with an awkward root', () => {
+    const files = Testing.synth(project({ root: 'my app;x', driver: 'bin/the driver.sh' })) as Record<string, string>;
+    const blocks = ['.github/workflows/release.yml', '.github/workflows/dispatch.yml'].flatMap((path) => runBlocks(files[path], path));
+    const findings = shellcheckRunBlocks(blocks);
+    if (findings.length > 0) throw new Error(formatFindings(findings));
+    // The words stay quoted in the YAML text too: the parsed run: is what bash gets.
+    const run = (parse(files['.github/workflows/release.yml']) as { jobs: Record<string, { steps: Array<{ run?: string }> }> }).jobs['build-base'].steps[2].run;
+    expect(run).toBe("'./my app;x/bin/the driver.sh' --ci build_base");
+  });
+
+  function refused(change: Change): string {
+    const p = project(change);
+    try {
+      p.synth();
+    } catch (error) {
+      if (error instanceof ModelError) {
+        expect(readdirOf(p.outdir)).toEqual([]);
+        return error.message;
+      }
+      throw error;
+    }
+    throw new Error('synthesis succeeded, but it should have refused the model');
+  }
+  const readdirOf = (dir: string) => (require('fs') as typeof import('fs')).readdirSync(dir);
+
+  test.each<[Change, RegExp]>([
+    [{ root: 'a${{ github.token }}' }, /\[App\] root: "a\$\{\{ github\.token \}\}" must not contain "\$"/],
+    [{ driver: 'bin/${{ secrets.X }}.sh' }, /\[App\] paths\.driver: .* must not contain "\$"/],
+    [{ runner: 'ubuntu-24.04; curl evil' }, /\[Release\] runner: "ubuntu-24\.04; curl evil" is not a runner label/],
+    [{ runner: '${{ github.event.issue.title }}' }, /\[Dispatch\] runner: .* is not a runner label/],
+    [{ branch: 'main;x' }, /\[Release\] branch: "main;x" is not a valid branch name/],
+    [{ branch: '${{x}}' }, /\[Release\] branch: "\$\{\{x\}\}" is not a valid branch name/],
+    [{ branch: 'release/*' }, /\[Release\] branch: "release\/\*" is not a valid branch name/],
+    [{ branch: 'a..b' }, /\[Release\] branch: "a\.\.b" is not a valid branch name \(it contains "\.\."\)/],
+    [{ branch: 'feature/.hidden' }, /\[Release\] branch: "feature\/\.hidden" is not a valid branch name/],
+  ])('%j is refused', (change, expected) => {
+    expect(refused(change)).toMatch(expected);
+  });
+});
+
+describe('shell words that look like syntax', () => {
+  test('reserved words and words with "=" are quoted (never read as syntax or an assignment)', () => {
+    expect(['do', 'fi', 'a=b', 'plain-word'].map(shellQuote)).toEqual(["'do'", "'fi'", "'a=b'", 'plain-word']);
+    const result = spawnSync('bash', ['-c', `${shellQuote('a=b')} 2>/dev/null; echo "status $? a=\${a-unset}"`], { encoding: 'utf8' });
+    expect(result.stdout.trim()).toBe('status 127 a=unset');
+  });
+
+  test('literal text with $, backquotes or backslashes gets a shellcheck directive saying so, and only then', () => {
+    const { caseFunction } = require('../src/shell/shell-quote') as typeof import('../src/shell/shell-quote');
+    expect(caseFunction('f', 'c', [['k', 'plain']])[1]).toBe('f() {');
+    expect(caseFunction('f', 'c', [['k', '$HOME']])[1]).toBe('# shellcheck disable=SC2016 # single-quoted on purpose: literal text from the model');
+    expect(caseFunction('f', 'c', [['k', 'a\\b `x`']])[1]).toBe('# shellcheck disable=SC2016,SC1003 # single-quoted on purpose: literal text from the model');
   });
 });

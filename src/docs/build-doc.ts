@@ -1,7 +1,9 @@
 import { GENERATED_MARKER } from '../model/generated-marker';
+import { DEFAULT_USER_ID } from '../model/image-stage';
 import { Pipeline } from '../model/pipeline';
 import { RUN_MARKER_PREFIX } from '../shell/run-marker';
 import { driverExitCodes } from '../shell/exit-codes';
+import { asAndClause } from '../model/shell-syntax';
 import { VALIDATION_RESULTS_LOG } from '../shell/validation-script';
 import { bundleSection, preflightSection } from './preflight-doc';
 
@@ -88,7 +90,10 @@ export function renderBuildDoc(pipeline: Pipeline, workflows: DocumentedWorkflow
     '',
     'When `.env` is missing, the driver creates it from `id -u` and `id -g` and says so. No step uses `sudo`.',
     'Each ID must be a whole number (in `.env` it may be in quotes); anything else stops the driver with the line to fix.',
-    `When the IDs are root's (0), the image user gets ${pipeline.userOf(pkg)?.defaultId ?? '1000'} instead, so that it is never root; the output files are still given to 0:0.`,
+    `When the IDs are root's (0), the image user gets ${pipeline.userOf(pkg)?.defaultId ?? DEFAULT_USER_ID} instead, so that it is never root; the output files are still given to 0:0.`,
+    'The image user is never root. The user-creation step of the Dockerfile stops the build when `HOST_UID` or `HOST_GID` is not a whole',
+    'number above 0, also in a `docker build --build-arg HOST_UID=0` run by hand; and the model refuses a user named root, root\'s ID',
+    'as the default, and an ENV or build argument that would replace `HOST_UID`, `HOST_GID` or a stage\'s image argument.',
     '',
     '### One run at a time, interruptions and exit statuses',
     '',
@@ -222,7 +227,7 @@ function stageDetails(pipeline: Pipeline, stage: Pipeline['stages'][number]): st
   pipeline.stepsOf(stage).forEach((step) => {
     rows.push(step.kind === 'copy'
       ? `- Copies ${step.sources.map((s) => `\`${s}\``).join(', ')} to \`${step.destination}\``
-      : `- Runs \`${step.commands.join(' && ')}\``);
+      : `- Runs \`${step.commands.map(asAndClause).join(' && ')}\``);
   });
   return rows;
 }

@@ -10,8 +10,11 @@ export type StageBase = { readonly image: string } | { readonly stage: string };
 
 /** A build argument with its default; documented in the generated docs. */
 export interface BuildArg {
+  /** The argument's name, e.g. "PYTHON_VERSION"; not one the generated Dockerfile reserves (HOST_UID, HOST_GID, <STAGE>_IMAGE). */
   readonly name: string;
+  /** Its default value (one line; written quoted, so it is taken literally). */
   readonly default: string;
+  /** What it sets, for the docs. */
   readonly description: string;
 }
 
@@ -20,10 +23,11 @@ export interface BuildArg {
  * container writes on a mounted repository belong to the person who runs the build.
  */
 export interface StageUser {
+  /** The user's name; never "root". */
   readonly name: string;
   /** @default `/home/${name}` */
   readonly home?: string;
-  /** Default of the HOST_UID and HOST_GID build arguments. @default "1000" */
+  /** Default of the HOST_UID and HOST_GID build arguments; never 0 (root). @default "1000" */
   readonly defaultId?: string;
 }
 
@@ -54,6 +58,9 @@ export interface ImageStageProps {
   readonly pythonDependencies?: PythonDependencies;
 }
 
+/** The default of HOST_UID and HOST_GID when the stage's user sets no defaultId. */
+export const DEFAULT_USER_ID = '1000';
+
 /** The build arguments every stage that creates a user takes. */
 export const USER_ID_ARGS = ['HOST_UID', 'HOST_GID'] as const;
 
@@ -68,8 +75,16 @@ export class ImageStage extends Construct {
     this.props = props;
   }
 
+  /** The stage this one is built FROM, or undefined when it is built FROM an image. */
   public get parentStage(): string | undefined {
-    return 'stage' in this.props.from ? this.props.from.stage : undefined;
+    const from: unknown = this.props.from;
+    return checks.isRecord(from) && 'stage' in from && typeof from.stage === 'string' ? from.stage : undefined;
+  }
+
+  /** The external image this stage is built FROM, or undefined when it is built FROM a stage. */
+  public get baseImage(): string | undefined {
+    const from: unknown = this.props.from;
+    return checks.isRecord(from) && 'image' in from && typeof from.image === 'string' ? from.image : undefined;
   }
 
   public image(mode: BuildMode): string {
@@ -81,52 +96,85 @@ export class ImageStage extends Construct {
     return `${this.name.toUpperCase().replace(/-/g, '_')}_IMAGE`;
   }
 
-  /** Problems with this stage alone; cross-stage checks live in the pipeline. */
+  /** Problems with this stage alone; cross-stage checks (reserved names, labels) live in the pipeline. */
   public validate(problems: ProblemList, path: string): void {
     const p = this.props;
     checks.check(problems, path, 'name', this.name, checks.name);
     checks.check(problems, path, 'description', p.description, checks.nonEmpty);
-    if ('image' in p.from) checks.check(problems, path, 'from.image', p.from.image, checks.imageReference);
-    else checks.check(problems, path, 'from.stage', p.from.stage, checks.name);
-    for (const mode of BUILD_MODES) {
-      const ref = p.images?.[mode];
-      if (ref === undefined) problems.add(path, `images.${mode}`, 'is required (the image reference for this build mode)');
-      else checks.check(problems, path, `images.${mode}`, ref, checks.imageReference, requireTag);
+    this.validateFrom(problems, path);
+    if (!checks.isRecord(p.images)) problems.add(path, 'images', 'is required (the image reference for each build mode: { standard, ci })');
+    else {
+      for (const mode of BUILD_MODES) checks.check(problems, path, `images.${mode}`, p.images[mode], checks.imageReference, requireTag);
     }
-    (p.buildArgs ?? []).forEach((arg, i) => {
-      checks.check(problems, path, `buildArgs[${i}].name`, arg.name, checks.envName);
-      checks.check(problems, path, `buildArgs[${i}].default`, arg.default, checks.noLineBreak);
-      checks.check(problems, path, `buildArgs[${i}].description`, arg.description, checks.nonEmpty);
+    const argNames = new Set<string>();
+    checks.listOf(problems, path, 'buildArgs', p.buildArgs).forEach((arg, i) => {
+      const at = `buildArgs[${i}]`;
+      if (!checks.isRecord(arg)) return problems.add(path, at, 'must be a build argument ({ name, default, description })');
+      checks.check(problems, path, `${at}.name`, arg.name, checks.envName);
+      if (argNames.has(arg.name)) problems.add(path, `${at}.name`, `duplicate build argument ${checks.show(arg.name)}`);
+      argNames.add(arg.name);
+      checks.check(problems, path, `${at}.default`, arg.default, checks.singleLine);
+      checks.check(problems, path, `${at}.description`, arg.description, checks.nonEmpty);
     });
-    for (const [key, value] of Object.entries(p.env ?? {})) {
+    for (const [key, value] of checks.entriesOf(problems, path, 'env', p.env)) {
       checks.check(problems, path, `env.${key}`, key, checks.envName);
-      checks.check(problems, path, `env.${key}`, value, checks.noLineBreak);
+      checks.check(problems, path, `env.${key}`, value, checks.singleLine);
+      if (argNames.has(key)) problems.add(path, `env.${key}`, `has the name of a build argument of this stage; the ENV value would always win over --build-arg ${key}`);
     }
-    (p.systemPackages ?? []).forEach((pkg, i) => checks.check(problems, path, `systemPackages[${i}]`, pkg, checks.systemPackage));
-    if (p.user) {
-      checks.check(problems, path, 'user.name', p.user.name, checks.name);
-      if (p.user.home !== undefined) checks.check(problems, path, 'user.home', p.user.home, checks.absolutePath);
-      if (p.user.defaultId !== undefined) checks.check(problems, path, 'user.defaultId', p.user.defaultId, checks.numericId);
-    }
+    checks.listOf(problems, path, 'systemPackages', p.systemPackages)
+      .forEach((pkg, i) => checks.check(problems, path, `systemPackages[${i}]`, pkg, checks.systemPackage));
+    this.validateUser(problems, path);
     if (p.workdir !== undefined) checks.check(problems, path, 'workdir', p.workdir, checks.absolutePath);
-    (p.steps ?? []).forEach((step, i) => {
-      const at = `steps[${i}]`;
-      if (step.kind === 'copy') {
-        if (step.sources.length === 0) problems.add(path, `${at}.sources`, 'must name at least one path');
-        step.sources.forEach((s, j) => checks.check(problems, path, `${at}.sources[${j}]`, s, checks.relativePath));
-        checks.check(problems, path, `${at}.destination`, step.destination, checks.absolutePath);
-      } else {
-        if (step.commands.length === 0) problems.add(path, `${at}.commands`, 'must hold at least one command');
-        step.commands.forEach((c, j) => checks.check(problems, path, `${at}.commands[${j}]`, c, checks.nonEmpty));
-        (step.cacheDirectories ?? []).forEach((d, j) => checks.check(problems, path, `${at}.cacheDirectories[${j}]`, d, checks.absolutePath));
-      }
-    });
-    for (const [key, value] of Object.entries(p.labels ?? {})) {
+    checks.listOf(problems, path, 'steps', p.steps).forEach((step, i) => validateStep(problems, path, `steps[${i}]`, step));
+    for (const [key, value] of checks.entriesOf(problems, path, 'labels', p.labels)) {
       checks.check(problems, path, `labels.${key}`, key, checks.labelKey);
-      checks.check(problems, path, `labels.${key}`, value, checks.noLineBreak);
+      checks.check(problems, path, `labels.${key}`, value, checks.singleLine);
     }
     validatePythonFields(problems, path, p.python, p.pythonDependencies, p.steps);
   }
+
+  private validateFrom(problems: ProblemList, path: string): void {
+    const from: unknown = this.props.from;
+    if (checks.isRecord(from) && 'image' in from) checks.check(problems, path, 'from.image', from.image, checks.imageReference);
+    else if (checks.isRecord(from) && 'stage' in from) checks.check(problems, path, 'from.stage', from.stage, checks.name);
+    else problems.add(path, 'from', 'is required: { image: "name:tag" } or { stage: "<earlier stage>" }');
+  }
+
+  private validateUser(problems: ProblemList, path: string): void {
+    const user: unknown = this.props.user;
+    if (user === undefined) return;
+    if (!checks.isRecord(user)) return problems.add(path, 'user', 'must be a user ({ name, home?, defaultId? })');
+    checks.check(problems, path, 'user.name', user.name, checks.name, notRoot);
+    if (user.home !== undefined) checks.check(problems, path, 'user.home', user.home, checks.absolutePath);
+    if (user.defaultId !== undefined) checks.check(problems, path, 'user.defaultId', user.defaultId, checks.nonRootId);
+  }
+}
+
+function validateStep(problems: ProblemList, path: string, at: string, step: StageStep): void {
+  const s: unknown = step;
+  if (!checks.isRecord(s) || (s.kind !== 'copy' && s.kind !== 'run')) {
+    return problems.add(path, at, 'must be a step made with Step.copy(...) or Step.run(...)');
+  }
+  if (step.kind === 'copy') {
+    const sources = checks.listOf(problems, path, `${at}.sources`, step.sources);
+    if (sources.length === 0) problems.add(path, `${at}.sources`, 'must name at least one path');
+    sources.forEach((source, j) => checks.check(problems, path, `${at}.sources[${j}]`, source, checks.relativePath, checks.literalPath));
+    checks.check(problems, path, `${at}.destination`, step.destination, checks.absolutePath);
+    checks.checkBoolean(problems, path, `${at}.ownedByUser`, step.ownedByUser);
+    if (sources.length > 1 && typeof step.destination === 'string' && !step.destination.endsWith('/')) {
+      problems.add(path, `${at}.destination`, `${checks.show(step.destination)} must end with "/": several sources are copied into a folder`);
+    }
+  } else {
+    const commands = checks.listOf(problems, path, `${at}.commands`, step.commands);
+    if (commands.length === 0) problems.add(path, `${at}.commands`, 'must hold at least one command');
+    commands.forEach((command, j) => checks.check(problems, path, `${at}.commands[${j}]`, command, checks.runCommand));
+    checks.listOf(problems, path, `${at}.cacheDirectories`, step.cacheDirectories)
+      .forEach((dir, j) => checks.check(problems, path, `${at}.cacheDirectories[${j}]`, dir, checks.cacheDirectory));
+  }
+}
+
+function notRoot(value: string): string | undefined {
+  return value === 'root' ? '"root" is not allowed: the image user is never root' : undefined;
 }
 
 function requireTag(ref: string): string | undefined {

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { BUILD_MODES } from './build-mode';
 import * as checks from './checks';
-import { ImageStage, ImageStageProps, StageUser } from './image-stage';
+import { ImageStage, ImageStageProps, StageUser, USER_ID_ARGS } from './image-stage';
 import { constructPath, ProblemList } from './model-error';
 import { Packager, PackagerContext } from './packager';
 import { validatePythonModel } from './python-checks';
@@ -58,12 +58,24 @@ export class Pipeline {
   private readonly problems = new ProblemList();
 
   constructor(scope: Construct, props: PipelineProps) {
-    this.props = props;
+    this.props = checks.isRecord(props) ? props : ({} as PipelineProps);
     this.path = constructPath(scope);
+    if (!checks.isRecord(props)) this.problems.add(this.path, 'props', 'are required (name, labelPrefix, stages, packager)');
     const stages: ImageStage[] = [];
     const seen = new Set<string>();
-    (props.stages ?? []).forEach((definition, i) => {
+    if (checks.isRecord(props) && props.stages === undefined) this.problems.add(this.path, 'stages', 'is required (the stages, in build order)');
+    checks.listOf(this.problems, this.path, 'stages', this.props.stages).forEach((definition, i) => {
+      if (!checks.isRecord(definition)) {
+        this.problems.add(this.path, `stages[${i}]`, 'must be a stage definition ({ name, description, from, images, ... })');
+        return;
+      }
       const { name, ...stageProps } = definition;
+      // A stage is a construct named after the stage: an invalid name would make constructs throw, so it is reported instead.
+      const problem = typeof name === 'string' ? checks.name(name) : 'is required';
+      if (problem) {
+        this.problems.add(this.path, `stages[${i}].name`, problem);
+        return;
+      }
       if (seen.has(name)) {
         this.problems.add(`${this.path}/${name}`, `stages[${i}].name`, `duplicate stage name "${name}"`);
         return;
@@ -189,10 +201,10 @@ export class Pipeline {
     const labels: Array<[string, string]> = [
       [keys.pipeline, this.name],
       [keys.stage, stage.name],
-      ['org.opencontainers.image.title', `${this.name}-${stage.name}`],
-      ['org.opencontainers.image.description', stage.props.description],
+      [OCI_TITLE, `${this.name}-${stage.name}`],
+      [OCI_DESCRIPTION, stage.props.description],
     ];
-    if (this.props.sourceUrl) labels.push(['org.opencontainers.image.source', this.props.sourceUrl]);
+    if (this.props.sourceUrl) labels.push([OCI_SOURCE, this.props.sourceUrl]);
     return [...labels, ...Object.entries(stage.props.labels ?? {})];
   }
 
@@ -226,33 +238,62 @@ export class Pipeline {
   /** All problems of the model; throws a ModelError naming each construct path and field. */
   public validate(): void {
     const problems = new ProblemList();
+    this.check(problems);
+    problems.throwIfAny();
+  }
+
+  /** Records every problem of the model in `problems`; never throws, whatever the props hold. */
+  public check(problems: ProblemList): void {
     for (const p of this.problems.all) problems.add(p.path, p.field, p.message);
     const path = this.path;
     const props = this.props;
-    checks.check(problems, path, 'name', props.name ?? '', checks.name);
-    checks.check(problems, path, 'labelPrefix', props.labelPrefix ?? '', checks.labelKey);
-    checks.check(problems, path, 'root', this.root, checks.relativePath);
+    checks.check(problems, path, 'name', props.name, checks.name);
+    checks.check(problems, path, 'labelPrefix', props.labelPrefix, checks.labelKey);
+    checks.check(problems, path, 'root', this.root, checks.relativePath, rootFolder);
     checks.check(problems, path, 'platform', this.platform, checks.name);
     if (props.title !== undefined) checks.check(problems, path, 'title', props.title, checks.nonEmpty);
-    if (props.sourceUrl !== undefined) checks.check(problems, path, 'sourceUrl', props.sourceUrl, checks.nonEmpty);
-    for (const [field, value] of Object.entries(props.paths ?? {})) {
-      checks.check(problems, path, `paths.${field}`, value as string, checks.relativePath);
-    }
-    if (this.stages.length < 2) {
+    if (props.sourceUrl !== undefined) checks.check(problems, path, 'sourceUrl', props.sourceUrl, checks.url);
+    checks.checkBoolean(problems, path, 'buildKitCacheMounts', props.buildKitCacheMounts);
+    this.checkPaths(problems);
+    if (this.stages.length < 2 && Array.isArray(props.stages)) {
       problems.add(path, 'stages', 'needs at least two stages (a first one FROM an image, and a package stage FROM a stage)');
     }
     this.validateStages(problems);
     validatePythonModel(problems, this);
-    if (props.packager) props.packager.validate(problems, `${path}/packager`);
-    else problems.add(path, 'packager', 'is required');
-    problems.throwIfAny();
+    if (props.packager === undefined || props.packager === null) problems.add(path, 'packager', 'is required (e.g. new ZipappPackager({ main: "my_app.cli:main" }))');
+    else if (!isPackager(props.packager)) problems.add(path, 'packager', 'must be a packager (e.g. new ZipappPackager(...) or new PyInstallerPackager(...))');
+    else props.packager.validate(problems, `${path}/packager`);
+  }
+
+  /** paths.*: normalized, literal file and folder paths, outside the folders the driver empties. */
+  private checkPaths(problems: ProblemList): void {
+    const paths: unknown = this.props.paths;
+    if (paths === undefined) return;
+    if (!checks.isRecord(paths)) return problems.add(this.path, 'paths', 'must be an object ({ driver?, support?, validationScript?, docs? })');
+    for (const [field, value] of Object.entries(paths)) {
+      if (value === undefined) continue;
+      if (!PATH_FIELDS.includes(field)) {
+        problems.add(this.path, `paths.${field}`, `is not a path of the pipeline (known: ${PATH_FIELDS.join(', ')})`);
+        continue;
+      }
+      checks.check(problems, this.path, `paths.${field}`, value, checks.generatedPath, outsideOutputs);
+    }
   }
 
   private validateStages(problems: ProblemList): void {
     const imageOwners = new Map<string, string>();
+    const argOwners = new Map<string, string>();
+    for (const stage of this.stages) {
+      const owner = argOwners.get(stage.imageArgName);
+      if (owner) problems.add(constructPath(stage), 'name', `stages "${owner}" and "${stage.name}" both receive their image through the build argument ${stage.imageArgName}; rename one`);
+      else argOwners.set(stage.imageArgName, stage.name);
+    }
+    const reserved = this.reservedArgNames;
     this.stages.forEach((stage, index) => {
       const path = constructPath(stage);
       stage.validate(problems, path);
+      this.checkReservedNames(problems, path, stage, reserved);
+      this.checkLabels(problems, path, stage);
       for (const mode of BUILD_MODES) {
         const ref = stage.props.images?.[mode];
         if (ref === undefined) continue;
@@ -282,8 +323,44 @@ export class Pipeline {
       if (!this.userOf(last)) problems.add(constructPath(last), 'user', 'the package stage runs as a non-root user: give this stage or a parent a user');
       if (!this.workdirOf(last)) problems.add(constructPath(last), 'workdir', 'the package stage needs a working directory: give this stage or a parent a workdir');
     }
-    if (this.stages[0] && 'stage' in this.stages[0].props.from) {
+    if (this.stages[0] && this.stages[0].parentStage !== undefined) {
       problems.add(constructPath(this.stages[0]), 'from', 'the first stage must be FROM an image, not a stage');
+    }
+  }
+
+  /**
+   * Names the generated Dockerfiles reserve: HOST_UID/HOST_GID (the user's IDs) and the
+   * <STAGE>_IMAGE arguments. An ENV or build argument of the same name would override them
+   * (an ENV HOST_UID=0 would make the image user root, in this stage and every child).
+   */
+  public get reservedArgNames(): ReadonlySet<string> {
+    return new Set<string>([...USER_ID_ARGS, ...this.stages.map((s) => s.imageArgName)]);
+  }
+
+  private checkReservedNames(problems: ProblemList, path: string, stage: ImageStage, reserved: ReadonlySet<string>): void {
+    const env: unknown = stage.props.env;
+    for (const key of checks.isRecord(env) ? Object.keys(env) : []) {
+      if (reserved.has(key)) problems.add(path, `env.${key}`, `${key} is reserved by the generated Dockerfiles (${[...reserved].join(', ')}); choose another name`);
+    }
+    const args: unknown = stage.props.buildArgs;
+    (Array.isArray(args) ? args : []).forEach((arg: unknown, i) => {
+      if (checks.isRecord(arg) && typeof arg.name === 'string' && reserved.has(arg.name)) {
+        problems.add(path, `buildArgs[${i}].name`, `${arg.name} is reserved by the generated Dockerfiles (${[...reserved].join(', ')}); choose another name`);
+      }
+    });
+  }
+
+  /** A stage's own labels must not replace the ones the pipeline sets: `clean` and the validation script select by them. */
+  private checkLabels(problems: ProblemList, path: string, stage: ImageStage): void {
+    const labels: unknown = stage.props.labels;
+    if (!checks.isRecord(labels) || typeof this.props.labelPrefix !== 'string') return;
+    const generated = new Set(GENERATED_LABELS);
+    for (const key of Object.keys(labels)) {
+      if (key === this.props.labelPrefix || key.startsWith(`${this.props.labelPrefix}.`)) {
+        problems.add(path, `labels.${key}`, `keys under "${this.props.labelPrefix}." are the pipeline's own (it selects its images by them); choose another key`);
+      } else if (generated.has(key)) {
+        problems.add(path, `labels.${key}`, `${key} is set by the pipeline; choose another key`);
+      }
     }
   }
 
@@ -297,6 +374,36 @@ export class Pipeline {
     }
     return undefined;
   }
+}
+
+const OCI_TITLE = 'org.opencontainers.image.title';
+const OCI_DESCRIPTION = 'org.opencontainers.image.description';
+const OCI_SOURCE = 'org.opencontainers.image.source';
+/** The OCI labels the pipeline sets on every image. */
+const GENERATED_LABELS = [OCI_TITLE, OCI_DESCRIPTION, OCI_SOURCE];
+
+const PATH_FIELDS = ['driver', 'support', 'validationScript', 'docs'];
+
+/** The folders the driver writes and `clean` empties: no generated file may live there. */
+const OUTPUT_FOLDERS = ['dist', 'build'];
+
+function outsideOutputs(value: string): string | undefined {
+  const first = value.split('/')[0];
+  return OUTPUT_FOLDERS.includes(first) ? `${checks.show(value)} is inside ./${first}, which the driver writes and "clean" empties` : undefined;
+}
+
+/**
+ * The root is "." or a normalized folder path. It starts the workflows' artifact paths, which
+ * are glob patterns: a leading "!" (exclude), "#" (comment) or "~" (home) would change them.
+ */
+function rootFolder(value: string): string | undefined {
+  if (value === '.') return undefined;
+  if (/^[!#~]/.test(value)) return `${checks.show(value)} must not start with "${value[0]}" (the workflows' artifact paths are patterns, where it means something)`;
+  return checks.generatedPath(value);
+}
+
+function isPackager(value: unknown): value is Packager {
+  return checks.isRecord(value) && typeof value.validate === 'function' && typeof value.commands === 'function' && typeof value.supportFiles === 'function';
 }
 
 /** The stage type renderers receive. */

@@ -47,7 +47,7 @@ export class ZipappPackager implements Packager {
       ...(this.props.bundle ?? []).map((dir) => `cp -R ${shellQuote(`${dir}/.`)} ${shellQuote(`${staging}/`)}`),
       `find ${shellQuote(staging)} -name __pycache__ -prune -exec rm -rf {} +`,
       `python3 -m zipapp ${shellQuote(staging)} --main ${shellQuote(this.props.main)} --python ${shellQuote(this.interpreter)} --compress --output ${shellQuote(this.archive(ctx))}`,
-      `echo "zipapp: wrote ${this.archive(ctx)} ($(wc -c <${shellQuote(this.archive(ctx))}) bytes)"`,
+      `printf 'zipapp: wrote %s (%s bytes)\\n' ${shellQuote(this.archive(ctx))} "$(wc -c <${shellQuote(this.archive(ctx))})"`,
     ];
   }
 

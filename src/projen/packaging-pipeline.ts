@@ -1,32 +1,50 @@
 import { posix } from 'path';
 import { Component, Project } from 'projen';
+import { GeneratedFile, GeneratedFileOptions } from './generated-file';
+import { GeneratedPaths } from './generated-paths';
+import { idProblem, uniqueId } from './unique-id';
 import {
-  BuildDocumentation, BuildDriverScript, Dockerignore, EnvExample, PackageScript, StageDockerfile, ValidationScript,
+  BuildDocumentation, BuildDriverScript, Dockerignore, EnvExample, PackageScript, PreflightProgram, StageDockerfile, ValidationScript,
 } from './pipeline-files';
-import { PreflightProgram } from './preflight-file';
+import * as checks from '../model/checks';
+import { constructPath, ProblemList } from '../model/model-error';
 import { Pipeline, PipelineProps } from '../model/pipeline';
 import { DocumentedWorkflows } from '../docs/build-doc';
 
 export interface PackagingPipelineProps extends PipelineProps {
-  /** More `.dockerignore` entries for this pipeline's build context. @default [] */
+  /** More `.dockerignore` entries for this pipeline's build context, one pattern each. @default [] */
   readonly dockerignore?: readonly string[];
 }
 
 /**
- * A packaging pipeline in a projen project: it validates the model before anything is written,
- * and places each generated file (Dockerfiles, scripts, docs) in the project.
- * Text is made by the renderers in src/dockerfile, src/shell, src/docs; this class only places it.
+ * A packaging pipeline in a projen project: it validates the model when it is constructed, and
+ * places each generated file (Dockerfiles, scripts, docs) in the project only when the model is
+ * valid and the file's path is free. The problems are thrown in preSynthesize, before anything is
+ * written (see GeneratedPaths). Text is made by the renderers in src/dockerfile, src/shell,
+ * src/docs; this class only places it.
  */
 export class PackagingPipeline extends Component {
   public readonly model: Pipeline;
   public readonly props: PackagingPipelineProps;
+  /** Whether the model has no problem (then its files are placed, and workflows may use it). */
+  public readonly valid: boolean;
   private documentedWorkflows: DocumentedWorkflows = {};
-  private readonly validators: Array<() => void> = [];
+  private readonly paths: GeneratedPaths;
 
   constructor(project: Project, id: string, props: PackagingPipelineProps) {
-    super(project, id);
-    this.props = props;
-    this.model = new Pipeline(this, props);
+    super(project, uniqueId(project, id));
+    this.props = checks.isRecord(props) ? props : ({} as PackagingPipelineProps);
+    this.paths = GeneratedPaths.of(project);
+    this.model = new Pipeline(this, this.props);
+    const problems = new ProblemList();
+    const clash = idProblem(id, this.node.id);
+    if (clash) problems.add(constructPath(this), 'id', clash);
+    this.model.check(problems);
+    checks.listOf(problems, constructPath(this), 'dockerignore', this.props.dockerignore)
+      .forEach((entry, i) => checks.check(problems, constructPath(this), `dockerignore[${i}]`, entry, checks.nonEmpty, checks.trimmed, notAComment));
+    this.paths.report(problems);
+    this.valid = problems.all.length === 0 && this.paths.claimRoot(constructPath(this), this.model.root);
+    if (!this.valid) return; // an invalid model places no file: rendering it could only crash or mislead
     for (const stage of this.model.stages) new StageDockerfile(this, stage);
     new Dockerignore(this);
     new EnvExample(this);
@@ -42,20 +60,26 @@ export class PackagingPipeline extends Component {
     return posix.normalize(posix.join(this.model.root, path));
   }
 
+  /**
+   * Places a generated file at `path` (relative to the pipeline root) when the path is free;
+   * otherwise the conflict is reported under `field`, the model field that decides the path.
+   */
+  public placeFile(scope: Component, field: string, path: string, options: GeneratedFileOptions): void {
+    const projectPath = this.projectPath(path);
+    if (this.paths.claim(constructPath(this), field, projectPath)) new GeneratedFile(scope, projectPath, options);
+  }
+
   /** The workflows that build this pipeline, for its documentation. */
   public get workflows(): DocumentedWorkflows {
     return this.documentedWorkflows;
   }
 
-  /** Called by the workflow constructs: their part of the docs, and their own validation. */
-  public registerWorkflow(info: DocumentedWorkflows, validate: () => void): void {
+  /** Called by the workflow constructs: their part of the docs. */
+  public registerWorkflow(info: DocumentedWorkflows): void {
     this.documentedWorkflows = { ...this.documentedWorkflows, ...info };
-    this.validators.push(validate);
   }
+}
 
-  /** Validation before anything is written: projen calls every preSynthesize before any synthesize. */
-  public preSynthesize(): void {
-    this.model.validate();
-    for (const validate of this.validators) validate();
-  }
+function notAComment(value: string): string | undefined {
+  return value.startsWith('#') ? `${checks.show(value)} starts with "#", which makes it a comment, not an entry` : undefined;
 }

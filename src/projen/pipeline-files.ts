@@ -1,26 +1,27 @@
 import { Component } from 'projen';
-import { GeneratedFile } from './generated-file';
 import type { PackagingPipeline } from './packaging-pipeline';
 import { renderBuildDoc } from '../docs/build-doc';
 import { renderDockerfile } from '../dockerfile/render-dockerfile';
 import { renderDockerignore } from '../dockerfile/dockerignore';
 import { stageDockerfile } from '../dockerfile/stage-dockerfile';
 import { ImageStage } from '../model/image-stage';
+import { preflightPath, renderPreflightProgram } from '../preflight/preflight-program';
 import { renderDriverScript } from '../shell/driver-script';
 import { renderEnvExample } from '../shell/env-example';
 import { renderPackageScript } from '../shell/package-script';
 import { renderValidationScript } from '../shell/validation-script';
 
 /*
- * The files of one pipeline, one construct each. Each only says where its file goes and
- * which renderer makes its text; paths are relative to the pipeline root.
+ * The files of one pipeline, one construct each. Each only says where its file goes, which model
+ * field decides that path (for the error when the path is taken), and which renderer makes its
+ * text; paths are relative to the pipeline root. Constructed only for a valid model.
  */
 
 /** `<support>/Dockerfile.<stage>`. */
 export class StageDockerfile extends Component {
   constructor(pipeline: PackagingPipeline, stage: ImageStage) {
     super(pipeline, `Dockerfile-${stage.name}`);
-    new GeneratedFile(this, pipeline.projectPath(pipeline.model.dockerfilePath(stage)), {
+    pipeline.placeFile(this, 'paths.support', pipeline.model.dockerfilePath(stage), {
       render: () => renderDockerfile(stageDockerfile(pipeline.model, stage)),
     });
   }
@@ -30,7 +31,7 @@ export class StageDockerfile extends Component {
 export class Dockerignore extends Component {
   constructor(pipeline: PackagingPipeline) {
     super(pipeline, 'Dockerignore');
-    new GeneratedFile(this, pipeline.projectPath('.dockerignore'), {
+    pipeline.placeFile(this, 'root', '.dockerignore', {
       render: () => renderDockerignore(pipeline.model, pipeline.props.dockerignore),
     });
   }
@@ -40,7 +41,7 @@ export class Dockerignore extends Component {
 export class EnvExample extends Component {
   constructor(pipeline: PackagingPipeline) {
     super(pipeline, 'EnvExample');
-    new GeneratedFile(this, pipeline.projectPath('.env.example'), { render: () => renderEnvExample(pipeline.model) });
+    pipeline.placeFile(this, 'root', '.env.example', { render: () => renderEnvExample(pipeline.model) });
   }
 }
 
@@ -48,7 +49,7 @@ export class EnvExample extends Component {
 export class BuildDriverScript extends Component {
   constructor(pipeline: PackagingPipeline) {
     super(pipeline, 'BuildDriverScript');
-    new GeneratedFile(this, pipeline.projectPath(pipeline.model.driverPath), {
+    pipeline.placeFile(this, 'paths.driver', pipeline.model.driverPath, {
       executable: true,
       render: () => renderDriverScript(pipeline.model),
     });
@@ -60,12 +61,12 @@ export class PackageScript extends Component {
   constructor(pipeline: PackagingPipeline) {
     super(pipeline, 'PackageScript');
     const model = pipeline.model;
-    new GeneratedFile(this, pipeline.projectPath(model.packageScriptPath), {
+    pipeline.placeFile(this, 'paths.support', model.packageScriptPath, {
       executable: true,
       render: () => renderPackageScript(model),
     });
     for (const file of model.props.packager.supportFiles(model.packagerContext)) {
-      new GeneratedFile(this, pipeline.projectPath(`${model.supportDir}/${file.name}`), { render: () => file.content });
+      pipeline.placeFile(this, 'paths.support', `${model.supportDir}/${file.name}`, { render: () => file.content });
     }
   }
 }
@@ -74,7 +75,7 @@ export class PackageScript extends Component {
 export class ValidationScript extends Component {
   constructor(pipeline: PackagingPipeline) {
     super(pipeline, 'ValidationScript');
-    new GeneratedFile(this, pipeline.projectPath(pipeline.model.validationScriptPath), {
+    pipeline.placeFile(this, 'paths.validationScript', pipeline.model.validationScriptPath, {
       executable: true,
       render: () => renderValidationScript(pipeline.model),
     });
@@ -85,8 +86,19 @@ export class ValidationScript extends Component {
 export class BuildDocumentation extends Component {
   constructor(pipeline: PackagingPipeline) {
     super(pipeline, 'BuildDocumentation');
-    new GeneratedFile(this, pipeline.projectPath(pipeline.model.docsPath), {
+    pipeline.placeFile(this, 'paths.docs', pipeline.model.docsPath, {
       render: () => renderBuildDoc(pipeline.model, pipeline.workflows),
+    });
+  }
+}
+
+/** `<support>/preflight.py`: the checks the driver runs before any build (and `check` runs alone). */
+export class PreflightProgram extends Component {
+  constructor(pipeline: PackagingPipeline) {
+    super(pipeline, 'PreflightProgram');
+    pipeline.placeFile(this, 'paths.support', preflightPath(pipeline.model), {
+      executable: true,
+      render: () => renderPreflightProgram(pipeline.model),
     });
   }
 }

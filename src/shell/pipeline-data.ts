@@ -1,5 +1,6 @@
-import { caseFunction, shellArray, shellQuote } from './shell-quote';
+import { caseFunction, literalTextNotes, shellArray, shellQuote } from './shell-quote';
 import { BUILD_MODES } from '../model/build-mode';
+import { DEFAULT_USER_ID } from '../model/image-stage';
 import { Pipeline } from '../model/pipeline';
 
 /**
@@ -22,7 +23,7 @@ export function pipelineData(pipeline: Pipeline): string[] {
     ['CHECKSUM', pipeline.checksumPath],
     ['BUILD_LOG', pipeline.buildLogPath],
     ['PACKAGER_LOG', pipeline.packagerLogPath],
-    ['DEFAULT_IMAGE_ID', user?.defaultId ?? '1000'],
+    ['DEFAULT_IMAGE_ID', user?.defaultId ?? DEFAULT_USER_ID],
     ['REQUIRES_BUILDKIT', pipeline.requiresBuildKit ? '1' : '0'],
   ];
   // Not readonly: the validation script's --label-prefix replaces them.
@@ -33,7 +34,7 @@ export function pipelineData(pipeline: Pipeline): string[] {
   ];
   return [
     '# --- The pipeline model (generated) ---',
-    '# shellcheck disable=SC2034 # shared by the driver and the validation script; each reads part of it',
+    `# shellcheck disable=${['SC2034', ...literalTextNotes(vars.map(([, v]) => v))].join(',')} # shared by the driver and the validation script; each reads part of it`,
     'readonly \\',
     ...vars.map(([k, v], i) => `  ${k}=${shellQuote(v)}${i < vars.length - 1 ? ' \\' : ''}`),
     '# shellcheck disable=SC2034',

@@ -1,17 +1,18 @@
 import { ACTIONS } from './actions';
 import { checkoutAndLogin, DEFAULT_RUNNER, driverCommand, registryOf, repoPath, WorkflowOptions } from './workflow-options';
 import { Pipeline } from '../model/pipeline';
+import { shellCommand, shellQuote } from '../shell/shell-quote';
 
 /**
  * On a published release (or by hand): pull the pushed first stage (building it only if absent),
  * build and push the middle stages, build the package, keep it as a workflow artifact, and
  * attach it to the release in a second job, the only one allowed to write contents.
+ * Every `run:` word from the model is shell-quoted; event data reaches `run:` only through `env:`.
  */
 export function dispatchWorkflow(pipeline: Pipeline, options: WorkflowOptions): Record<string, unknown> {
   const [base, ...rest] = pipeline.stages;
   const middle = rest.slice(0, -1);
   const pkg = pipeline.packageStage;
-  const driver = driverCommand(pipeline);
   const artifactName = `${pipeline.name}-${pipeline.platform}`;
   const files = [pipeline.artifactPath, pipeline.checksumPath];
   const runner = options.runner ?? DEFAULT_RUNNER;
@@ -33,13 +34,13 @@ export function dispatchWorkflow(pipeline: Pipeline, options: WorkflowOptions): 
           ...checkoutAndLogin(registryOf(pipeline), ACTIONS),
           {
             name: `Pull the ${base.name} image, or build it when absent`,
-            run: `docker pull ${base.image('ci')} || ${driver} --ci build_${base.name}`,
+            run: `${shellCommand('docker', 'pull', base.image('ci'))} || ${driverCommand(pipeline, '--ci', `build_${base.name}`)}`,
           },
           ...middle.flatMap((stage) => [
-            { name: `Build the ${stage.name} image (CI mode)`, run: `${driver} --ci build_${stage.name}` },
-            { name: `Push ${stage.image('ci')}`, run: `docker push ${stage.image('ci')}` },
+            { name: `Build the ${stage.name} image (CI mode)`, run: driverCommand(pipeline, '--ci', `build_${stage.name}`) },
+            { name: `Push ${stage.image('ci')}`, run: shellCommand('docker', 'push', stage.image('ci')) },
           ]),
-          { name: `Build the package (CI mode, ${pipeline.props.packager.name})`, run: `${driver} --ci build_${pkg.name}` },
+          { name: `Build the package (CI mode, ${pipeline.props.packager.name})`, run: driverCommand(pipeline, '--ci', `build_${pkg.name}`) },
           {
             name: 'Keep the package as a workflow artifact',
             uses: ACTIONS.uploadArtifact,
@@ -65,7 +66,7 @@ export function dispatchWorkflow(pipeline: Pipeline, options: WorkflowOptions): 
           {
             name: 'Upload the package and its checksum to the release',
             env: { GH_TOKEN: '${{ github.token }}', TAG: '${{ github.event.release.tag_name }}', REPOSITORY: '${{ github.repository }}' },
-            run: `gh release upload "$TAG" ${files.map((f) => `dist/${f.split('/').pop()}`).join(' ')} --clobber --repo "$REPOSITORY"`,
+            run: `gh release upload "$TAG" ${files.map((f) => shellQuote(`dist/${f.split('/').pop()}`)).join(' ')} --clobber --repo "$REPOSITORY"`,
           },
         ],
       },

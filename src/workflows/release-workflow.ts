@@ -1,5 +1,6 @@
 import { ACTIONS } from './actions';
 import { checkoutAndLogin, DEFAULT_RUNNER, driverCommand, registryOf, WorkflowOptions } from './workflow-options';
+import { shellCommand } from '../shell/shell-quote';
 import { Pipeline } from '../model/pipeline';
 
 export interface ReleaseWorkflowOptions extends WorkflowOptions {
@@ -9,7 +10,7 @@ export interface ReleaseWorkflowOptions extends WorkflowOptions {
 
 /**
  * On a push to the branch: build the first stage (the base image) in CI mode and push it,
- * so that the package workflow pulls it instead of rebuilding it.
+ * so that the package workflow pulls it instead of rebuilding it. Every `run:` word is shell-quoted.
  */
 export function releaseWorkflow(pipeline: Pipeline, options: ReleaseWorkflowOptions): Record<string, unknown> {
   const base = pipeline.stages[0];
@@ -30,8 +31,8 @@ export function releaseWorkflow(pipeline: Pipeline, options: ReleaseWorkflowOpti
         'permissions': { contents: 'read', packages: 'write' },
         'steps': [
           ...checkoutAndLogin(registry, ACTIONS),
-          { name: `Build the ${base.name} image (CI mode)`, run: `${driverCommand(pipeline)} --ci build_${base.name}` },
-          { name: `Push ${base.image('ci')}`, run: `docker push ${base.image('ci')}` },
+          { name: `Build the ${base.name} image (CI mode)`, run: driverCommand(pipeline, '--ci', `build_${base.name}`) },
+          { name: `Push ${base.image('ci')}`, run: shellCommand('docker', 'push', base.image('ci')) },
         ],
       },
     },

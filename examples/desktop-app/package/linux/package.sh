@@ -20,7 +20,7 @@ run_packager() {
   cp -R /home/appuser/.local/share/desktop-app/python/. build/zipapp/desktop-app/
   find build/zipapp/desktop-app -name __pycache__ -prune -exec rm -rf {} +
   python3 -m zipapp build/zipapp/desktop-app --main desktop_app.cli:main --python '/usr/bin/env python3' --compress --output dist/desktop-app/desktop-app.pyz
-  echo "zipapp: wrote dist/desktop-app/desktop-app.pyz ($(wc -c <dist/desktop-app/desktop-app.pyz) bytes)"
+  printf 'zipapp: wrote %s (%s bytes)\n' dist/desktop-app/desktop-app.pyz "$(wc -c <dist/desktop-app/desktop-app.pyz)"
 }
 
 # --- Package script ---
