@@ -1,8 +1,8 @@
 import { ChildProcess, spawn, spawnSync } from 'child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { REPO_ROOT } from './support/project';
+import { tempFolder } from './support/temp';
 
 /*
  * The engine scripts (scripts/docker-engine*.sh) stop only an engine that the same state folder
@@ -18,14 +18,7 @@ const rootTest = IS_ROOT ? test : test.skip;
 
 interface Result { status: number | null; stdout: string; stderr: string }
 
-const folders: string[] = [];
-afterAll(() => { for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true }); });
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'staged-build-engine-test-'));
-  folders.push(dir);
-  return dir;
-}
+const tempDir = (): string => tempFolder('engine-test');
 
 /** Runs a script of scripts/ with the given state folder; with `recordKills`, kill only records. */
 function runScript(script: string, stateDir: string, options: { recordKills?: string; args?: string[]; scriptsDir?: string } = {}): Result {

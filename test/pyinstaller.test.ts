@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { FIXTURE_DEPENDENCIES, FIXTURE_PYINSTALLER, synthFixture } from './support/fixture-app';
-import { emptyProject, REPO_ROOT } from './support/project';
-import { ModelError, PackagingPipeline, PyInstallerPackager, PyInstallerPackagerProps } from '../src';
+import { emptyProject, modelProblems, REPO_ROOT } from './support/project';
+import { PackagingPipeline, PyInstallerPackager, PyInstallerPackagerProps } from '../src';
 import { AIRUNNER_STAGES } from '../presets/airunner';
 
 /*
@@ -176,13 +176,7 @@ describe('validation: values that would change the spec\'s meaning are refused',
       name: 'app', labelPrefix: 'org.example', stages: AIRUNNER_STAGES,
       packager: new PyInstallerPackager({ ...FIXTURE_PYINSTALLER, ...props }),
     });
-    try {
-      project.synth();
-    } catch (error) {
-      if (error instanceof ModelError) return error.problems.map((p) => `[${p.path}] ${p.field}: ${p.message}`);
-      throw error;
-    }
-    return [];
+    return modelProblems(project);
   }
 
   test.each<[string, Partial<PyInstallerPackagerProps>, string]>([

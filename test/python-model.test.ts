@@ -1,6 +1,6 @@
 import { fixtureStages } from './support/fixture-app';
-import { emptyProject } from './support/project';
-import { ModelError, PackagingPipeline, StageDefinition, ZipappPackager } from '../src';
+import { emptyProject, modelProblems } from './support/project';
+import { PackagingPipeline, StageDefinition, ZipappPackager } from '../src';
 
 /* The model fields the preflight reads: python (the interpreter a stage installs) and pythonDependencies. */
 
@@ -10,13 +10,7 @@ function problems(edit: (stages: StageDefinition[]) => StageDefinition[]): strin
     name: 'app', labelPrefix: 'org.example', stages: edit(fixtureStages()),
     packager: new ZipappPackager({ main: 'readme_app.cli:main', smokeCheck: { expectedOutput: 'Hello', description: 'greets', arguments: ['a\nb'] } }),
   });
-  try {
-    project.synth();
-  } catch (error) {
-    if (error instanceof ModelError) return error.problems.map((p) => `[${p.path}] ${p.field}: ${p.message}`);
-    throw error;
-  }
-  return [];
+  return modelProblems(project);
 }
 
 const set = (name: string, fields: Partial<StageDefinition>) => (stages: StageDefinition[]) =>

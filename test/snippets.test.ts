@@ -1,10 +1,10 @@
 import { spawn, spawnSync } from 'child_process';
 import { createHash } from 'crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { BashRun, CAN_MOUNT, runSnippets, shellWord, SNIPPETS_DIR } from './support/bash';
 import { treeSnapshot } from './support/tree';
+import { tempFolder } from './support/temp';
 import { exitCodeData } from '../src/shell/exit-code-data';
 import { DRIVER_EXIT_CODES } from '../src/shell/exit-codes';
 
@@ -43,14 +43,7 @@ const BASE = ['env-file', 'driver-log', 'driver-settings', 'driver-lock', 'drive
 
 const mountTest = CAN_MOUNT ? test : test.skip;
 
-const folders: string[] = [];
-afterAll(() => { for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true }); });
-
-function folder(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'staged-build-snippet-'));
-  folders.push(dir);
-  return dir;
-}
+const folder = (): string => tempFolder('snippet');
 
 function driverRun(cwd: string, script: string, vars: Record<string, string> = {}, prefix?: string[]): BashRun {
   return runSnippets(BASE, script, { cwd, vars: { ...MODEL, ...vars }, prefix });

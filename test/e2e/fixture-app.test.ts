@@ -27,7 +27,7 @@ describeWithEngine('The fixture app (setup.py reads README.md), built for real',
     runScript(fixed.root, 'bin/docker.sh', ['clean']);
   });
 
-  test('while the runtime stage copies only setup.py, the build stops at the preflight: exit 3, README.md and the stage named, no image built', () => {
+  test(`while the runtime stage copies only setup.py, the build stops at the preflight: exit ${PREFLIGHT_EXIT_STATUS}, README.md and the stage named, no image built`, () => {
     const id = runId('broken');
     const run = expectFailure(runScript(broken.root, 'bin/docker.sh', ['--ci', 'build'], { BUILD_RUN_ID: id, DOCKER_BUILDKIT: '0' }), 'docker.sh --ci build (README.md not copied)');
     expect({ status: run.status, stderr: run.stderr }).toEqual({

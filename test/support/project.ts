@@ -5,6 +5,7 @@ import { Project } from 'projen';
 import { Testing } from 'projen/lib/testing';
 import { addAiRunnerBuild } from '../../presets/airunner';
 import { addDesktopAppExample } from '../../presets/desktop-app';
+import { ModelError } from '../../src';
 
 /** The repository root (where .projenrc.ts and the committed generated files are). */
 export const REPO_ROOT = join(__dirname, '..', '..');
@@ -25,4 +26,15 @@ export function presetProject(): Project {
 /** Synthesizes the presets and returns every file the pipelines generate: path -> text. */
 export function synthPresets(): Record<string, string> {
   return Testing.synth(presetProject()) as Record<string, string>;
+}
+
+/** Synthesizes `project`; the ModelError's problems as `[path] field: message` lines ([] when it is valid). */
+export function modelProblems(project: Project): string[] {
+  try {
+    project.synth();
+  } catch (error) {
+    if (error instanceof ModelError) return error.problems.map((p) => `[${p.path}] ${p.field}: ${p.message}`);
+    throw error;
+  }
+  return [];
 }
