@@ -241,9 +241,9 @@ describeWithEngine('test_ci_mode.sh fails, naming the check, when the CI-mode pa
     }
   });
 
-  test('(f) a Dockerfile change that makes the image user root (ENV HOST_UID=0 before the user is created)', () => {
+  test('(f) a Dockerfile change that gives the image user root\'s UID (after the user-creation step, which refuses HOST_UID=0)', () => {
     const copy = copyExample();
-    edit(copy, 'package/linux/Dockerfile.base', (text) => text.replace(/^RUN groupadd /m, 'ENV HOST_UID=0\nRUN groupadd '));
+    edit(copy, 'package/linux/Dockerfile.base', (text) => text.replace(/^USER appuser$/m, 'RUN usermod --non-unique --uid 0 appuser\nUSER appuser'));
     const run = validate(copy, legacy);
     // The user is still called appuser (that check passes); its UID is root's, in every stage.
     expectFailedChecks(copy, run, ['base', 'runtime', 'package'].map((stage) =>
