@@ -17,15 +17,20 @@ export interface SmokeCheck {
   readonly description: string;
 }
 
-/** Problems of a smoke check declared at `field` of the construct at `path`. */
+/** Problems of a smoke check declared at `field` of the construct at `path` (any value, never a crash). */
 export function validateSmokeCheck(problems: ProblemList, path: string, field: string, smoke: SmokeCheck): void {
-  (smoke.arguments ?? []).forEach((a, i) => checks.check(problems, path, `${field}.arguments[${i}]`, a, checks.noLineBreak));
-  checks.check(problems, path, `${field}.expectedOutput`, smoke.expectedOutput ?? '', checks.nonEmpty, regularExpression);
-  for (const [key, value] of Object.entries(smoke.environment ?? {})) {
-    checks.check(problems, path, `${field}.environment.${key}`, key, checks.envName);
-    checks.check(problems, path, `${field}.environment.${key}`, value, checks.noLineBreak);
+  if (!checks.isRecord(smoke)) {
+    problems.add(path, field, 'must be { expectedOutput, description, arguments?, environment? }');
+    return;
   }
-  checks.check(problems, path, `${field}.description`, smoke.description ?? '', checks.nonEmpty);
+  checks.listOf(problems, path, `${field}.arguments`, smoke.arguments)
+    .forEach((a, i) => checks.check(problems, path, `${field}.arguments[${i}]`, a, checks.singleLine));
+  checks.check(problems, path, `${field}.expectedOutput`, smoke.expectedOutput, checks.nonEmpty, regularExpression);
+  for (const [key, value] of checks.entriesOf(problems, path, `${field}.environment`, smoke.environment)) {
+    checks.check(problems, path, `${field}.environment.${key}`, key, checks.envName);
+    checks.check(problems, path, `${field}.environment.${key}`, value, checks.singleLine);
+  }
+  checks.check(problems, path, `${field}.description`, smoke.description, checks.nonEmpty);
 }
 
 function regularExpression(value: string): string | undefined {
