@@ -12,7 +12,7 @@ import {
 /*
  * The cases the property tests (property-models, property-external) found, each kept as a fixed
  * example so that it stays fixed whatever seed a run draws: model values that crashed the
- * validation with a TypeError or were accepted, commands that create a folder but were refused,
+ * validation with a TypeError or were accepted (a smoke-check pattern Python reads differently), commands that create a folder but were refused,
  * and a dependency stage the preflight never checked.
  */
 
@@ -64,6 +64,8 @@ describe('a value of the wrong kind is one model error naming its field (it cras
     ['smokeCheck: null (accepted as none)', pyinstaller({ smokeCheck: null }), '[App/packager] smokeCheck'],
     ['smokeCheck.arguments: a string (crashed)', pyinstaller({ smokeCheck: { ...SMOKE, arguments: '--help' } }), '[App/packager] smokeCheck.arguments'],
     ['smokeCheck.environment: a string (named smokeCheck.environment.0, .1, ...)', zipapp({ smokeCheck: { ...SMOKE, environment: 'A=1' } }), '[App/packager] smokeCheck.environment'],
+    ['smokeCheck.expectedOutput: a named group "(?<n>...)", JavaScript-only (accepted; Python\'s re refuses it)', zipapp({ smokeCheck: { ...SMOKE, expectedOutput: '(?<n>a)' } }), '[App/packager] smokeCheck.expectedOutput'],
+    ['smokeCheck.expectedOutput: "a{,2}", literal in JavaScript, a quantifier in Python (accepted)', zipapp({ smokeCheck: { ...SMOKE, expectedOutput: 'a{,2}' } }), '[App/packager] smokeCheck.expectedOutput'],
     ['importPaths: a string (crashed)', pyinstaller({ importPaths: 'src' }), '[App/packager] importPaths'],
     ['datas: a string (crashed)', pyinstaller({ datas: 'data' }), '[App/packager] datas'],
     ['datas[0]: null (crashed)', pyinstaller({ datas: [null] }), '[App/packager] datas[0]'],

@@ -87,7 +87,8 @@ const collectedPackage: fc.Arbitrary<CollectedPackage> = fc.record({
 /** Regular expressions of the JavaScript/Python common subset, and random text made literal. */
 const REGEX_SPECIAL = /[.*+?^${}()|[\]\\]/g;
 const expectedOutput = fc.oneof(
-  fc.constantFrom('^usage: ', '^Hello, .*!$', '\\d+', '^ok$', '(a|b)c?', '[0-9]{2,}', 'version [0-9]+\\.[0-9]+', '^\\s*ready'),
+  fc.constantFrom('^usage: ', '^Hello, .*!$', '\\d+', '^ok$', '(a|b)c?', '[0-9]{2,}', 'version [0-9]+\\.[0-9]+', '^\\s*ready',
+    '(?<=a)b', '(?<!x)y', '[{,(?<]', '\\x41\\u0042', '\\bword\\b\\W', '(a)\\1', '[^\\]]', '(?:x|y){1,2}'),
   visibleText.map((t) => t.replace(REGEX_SPECIAL, '\\$&')),
 );
 const envName = fc.tuple(fc.constantFrom(...UPPER, '_'), fc.string({ unit: fc.constantFrom(...UPPER, ...DIGITS, '_'), maxLength: 8 })).map(([a, b]) => a + b);
@@ -147,7 +148,9 @@ export const BAD_PACKAGER = {
   notAnObject: [null, 'x', 5, [], true],
   notABoolean: ['true', 'false', 1, 0, null, 'yes'],
   destination: ['', '  ', '/abs', '../x', 'a/../b', 'a/..', 'a*', 'b?', 'c[1]', 'd]', 'a\nb', 'tab\tx', 'esc\u001b', 'lone\ud800', 'x'.repeat(256), `a/${'y'.repeat(300)}`, 5, undefined],
-  regex: ['', '   ', '(', '[a', '*a', 'a)', 'a\nb', '\\', '(?<', 5, undefined],
+  regex: ['', '   ', '(', '[a', '*a', 'a)', 'a\nb', '\\', '(?<', 5, undefined,
+    // JavaScript takes these; Python refuses them or reads them differently.
+    '(?<n>a)', '\\p{L}', 'a{,2}', '\\Aa', '\\k<n>', '\\xZZ', '\\cJ', '[]a]', '[^]'],
   envName: ['1A', 'A-B', 'a b', '', 'A=B'],
   main: ['x', 'a:b:c', 'a-b:c', ':main', 'a:', 'a.b', '', 'a:b c', 5],
   mode: ['onefile', 'one_dir', '', 'ONE-DIR', 1, null],
