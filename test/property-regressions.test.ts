@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 import { emptyProject } from './support/project';
-import { pipelineOf } from './support/readback';
+import { dockerfileDifferences, pipelineOf } from './support/readback';
 import {
   ModelError, PackagingPipeline, PackagingPipelineProps, PREFLIGHT_PROGRAM, PyInstallerPackager, PyInstallerPackagerProps, renderPreflightProgram,
   StageDefinition, Step, ZipappPackager, ZipappPackagerProps,
@@ -13,7 +13,7 @@ import {
  * The cases the property tests (property-models, property-external) found, each kept as a fixed
  * example so that it stays fixed whatever seed a run draws: model values that crashed the
  * validation with a TypeError or were accepted (a smoke-check pattern Python reads differently), commands that create a folder but were refused,
- * and a dependency stage the preflight never checked.
+ * a dependency stage the preflight never checked, and a Dockerfile the read-back misread.
  */
 
 const STAGES: StageDefinition[] = [
@@ -128,4 +128,10 @@ describe('the preflight checks a dependency stage that is not on the package sta
     expect(stdout).not.toContain('[stage deps]');
     expect(stdout).toMatch(/stages base, package,/);
   });
+});
+
+test('the Dockerfile read-back takes a quoted "<<" for text, as Docker does (dockerfile-ast read it as a heredoc and lost the rest of the file)', () => {
+  const steps = [Step.run("printf '%s\\n' ' <<'"), Step.run('echo next'), Step.copy('setup.py', '/app/')];
+  const model = pipelineOf({ props: { name: 'app', labelPrefix: 'org.example', stages: stage('deps', { steps }).stages, packager: new ZipappPackager(ZIPAPP) } } as never);
+  expect(model.stages.flatMap((s) => dockerfileDifferences(model, s))).toEqual([]);
 });

@@ -27,7 +27,25 @@ export function pipelineOf(spec: ModelSpec): Pipeline {
  * `\"` and `\\` escapes, and keeps `\$` until variable expansion, where Docker makes it a literal "$".
  */
 function dockerValue(parsed: string | null): string | null {
-  return parsed === null ? null : parsed.replace(/\\\$/g, '$');
+  return parsed === null ? null : unhidden(parsed).replace(/\\\$/g, '$');
+}
+
+/**
+ * dockerfile-ast 0.7 reads every word of a RUN or COPY that starts with "<<" as a heredoc, even
+ * inside quotes (`echo ' <<'` splits into `'` and `<<'`), and swallows the rest of the file.
+ * Docker does not: BuildKit looks for heredocs in words with their quotes kept (so a quoted
+ * "<<" never starts one), the legacy builder has none, and the model refuses an unquoted one.
+ * The read-back hides "<<" from the parser (same length, so positions hold) and puts it back in
+ * every value it reads.
+ */
+const HIDDEN_HEREDOC = '\uE000\uE001';
+
+function parseDockerfile(text: string): ReturnType<typeof DockerfileParser.parse> {
+  return DockerfileParser.parse(text.split('<<').join(HIDDEN_HEREDOC));
+}
+
+function unhidden(text: string): string {
+  return text.split(HIDDEN_HEREDOC).join('<<');
 }
 
 /** What Docker leaves of a RUN: the line continuations (`\` + newline) removed, the next line's indentation kept. */
@@ -52,7 +70,7 @@ export function dockerfileDifferences(pipeline: Pipeline, stage: PipelineStage):
   const expect = (what: string, actual: unknown, expected: unknown) => {
     if (JSON.stringify(actual) !== JSON.stringify(expected)) problems.push(`${stage.name}: ${what}: got ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
   };
-  const parsed = DockerfileParser.parse(text);
+  const parsed = parseDockerfile(text);
   const all = parsed.getInstructions();
   const p = stage.props;
   const parent = pipeline.parentOf(stage);
@@ -89,7 +107,7 @@ export function dockerfileDifferences(pipeline: Pipeline, stage: PipelineStage):
   const runs = all.filter((i) => i.getKeyword() === 'RUN');
   const runText = (i: Instruction) => {
     const flags = (i as unknown as { getFlags(): Array<{ getName(): string; getValue(): string | null }> }).getFlags();
-    return { flags: flags.map((f) => `${f.getName()}=${f.getValue()}`), command: dockerRunCommand(i.getTextContent()) };
+    return { flags: flags.map((f) => `${f.getName()}=${f.getValue()}`), command: dockerRunCommand(unhidden(i.getTextContent())) };
   };
   let next = 0;
   if ((p.systemPackages ?? []).length > 0) {
