@@ -8,6 +8,7 @@ import {
   ModelError, PackagingPipeline, PackagingPipelineProps, PREFLIGHT_PROGRAM, PyInstallerPackager, PyInstallerPackagerProps, renderPreflightProgram,
   StageDefinition, Step, ZipappPackager, ZipappPackagerProps,
 } from '../src';
+import { createsFolder } from '../src/model/python-dependencies';
 
 /*
  * The cases the property tests (property-models, property-external) found, each kept as a fixed
@@ -80,10 +81,10 @@ describe('a value of the wrong kind is one model error naming its field (it cras
   });
 });
 
-describe('a run step that creates an empty folder is seen in every ordinary form of mkdir (quoted, clustered, long, after || or in a group were refused)', () => {
+describe('a run step that creates an empty folder is seen in every ordinary form of mkdir (quoted, clustered, long or in a group were refused)', () => {
   test.each([
     ["mkdir -p 'src'"], ['mkdir -pv "src"'], ['mkdir -vp -- src'], ['mkdir --parents ./src'], ['mkdir -p src/'], ['echo start; mkdir -p src'],
-    ['test -d src || mkdir -p src'], ['mkdir -m 755 -p src'], ['{ mkdir -p lib src; }'],
+    ['mkdir -m 755 -p src'], ['{ mkdir -p lib src; }'], ['mkdir -p src; true'],
   ])('%s', (command) => {
     const steps = [Step.copy('setup.py', '/app/'), Step.run([command, 'python3 -m pip install --user .'])];
     expect(problemFields(stage('deps', { pythonDependencies: { manifest: 'setup.py', emptyFolders: ['src'] }, steps }))).toEqual([]);
@@ -91,10 +92,19 @@ describe('a run step that creates an empty folder is seen in every ordinary form
 
   test.each([
     ['mkdir src'], ['mkdir -m p src'], ['echo mkdir -p src'], ['mkdir -p "$DIR"'], ['mkdir -p srcx'], ['mkdir -p lib/src'],
+    // Found by the folder property in shell-syntax.test.ts: each of these can succeed without the folder.
+    ['true || mkdir -p src'], ['false && mkdir -p src || true'], ['if true; then mkdir -p src; fi'],
+    ['cd sub && mkdir -p src'], ['mkdir -x -p src; true'], ['mkdir -m bad -p src; true'], ['mkdir -p $OPTS src; true'],
   ])('but not in %s', (command) => {
     const steps = [Step.copy('setup.py', '/app/'), Step.run([command, 'python3 -m pip install --user .'])];
     expect(problemFields(stage('deps', { pythonDependencies: { manifest: 'setup.py', emptyFolders: ['src'] }, steps }))).toEqual(['[App/deps] pythonDependencies.emptyFolders[0]']);
   });
+});
+
+test('a mkdir in the background or in a comment creates no folder for sure (the run-step scanner refuses both lines too)', () => {
+  expect(createsFolder('mkdir -p src &', 'src')).toBe(false);
+  expect(createsFolder('# mkdir -p src', 'src')).toBe(false);
+  expect(createsFolder('echo a#b; mkdir -p src', 'src')).toBe(true);
 });
 
 describe('the preflight checks a dependency stage that is not on the package stage\'s chain (it was skipped)', () => {
