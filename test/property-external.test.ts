@@ -9,8 +9,8 @@ import { Testing } from 'projen/lib/testing';
 import { buildModel, ModelSpec, validModel } from './support/arbitraries';
 import { actionlintMany, Finding, formatFindings, lintDockerfile, runBlocks, shellcheck, shellcheckRunBlocks } from './support/linters';
 import { checkProperty, propertyTitle, SEED } from './support/property';
-import { pipelineOf } from './support/readback';
-import { BUILD_MODES, Pipeline } from '../src';
+import { pipelineOf, PreflightRecord, preflightDifferences, SpecRecord, specDifferences } from './support/readback';
+import { BUILD_MODES, Pipeline, PREFLIGHT_PROGRAM } from '../src';
 import { pipelineData } from '../src/shell/pipeline-data';
 
 // Thousands of cases (or a batch through external tools) take longer than one ordinary test.
@@ -23,6 +23,9 @@ jest.setTimeout(600_000);
  *   script embed it) and prints it, compared with the model;
  * - ONE bash process runs every workflow run: line of every case, with recorders for the driver,
  *   docker and gh, and the words each got are compared with the model;
+ * - ONE python3 process (test/support/readback-batch.py) executes every PyInstaller spec with the
+ *   spec recorder's stand-ins for PyInstaller, and reads every preflight program (its MODEL
+ *   literal, --help, and runs against an empty root); both are compared with the model;
  * - the linters check every generated file: dockerfile-utils, shellcheck (one call for all files;
  *   the whole driver and validation script for a few cases, their model part for all), actionlint
  *   (one process for all workflows), shellcheck on every run: block.
@@ -211,6 +214,61 @@ function runLines(cases: readonly Synthesized[]): string[][] {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The generated Python files, read back by python3
+// ---------------------------------------------------------------------------------------------
+
+const READBACK_BATCH = join(__dirname, 'support', 'readback-batch.py');
+
+/**
+ * ONE python3 process: each case's spec (PyInstaller) and preflight program are written where the
+ * project has them (so that they find the pipeline root from their own location), then read back
+ * by readback-batch.py; the differences, per case. The --stage run takes a stage chosen by the
+ * case's index.
+ */
+function pythonReadback(cases: readonly Synthesized[]): string[][] {
+  const dir = mkdtempSync(join(tmpdir(), 'staged-build-python-'));
+  try {
+    const emptyRoot = join(dir, 'empty-root');
+    mkdirSync(emptyRoot);
+    const write = (k: number, path: string, text: string) => {
+      const file = join(dir, `case-${k}`, path);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, text);
+      return file;
+    };
+    const inputs = cases.map(({ model, files, spec }, k) => {
+      const support = inProject(model, model.supportDir);
+      const specPath = `${support}/${model.name}.spec`;
+      const preflightPath = `${support}/${PREFLIGHT_PROGRAM}`;
+      if (typeof files[preflightPath] !== 'string') throw new Error(`case ${k}: no ${preflightPath} was synthesized`);
+      if (spec.packager.kind === 'pyinstaller' && typeof files[specPath] !== 'string') throw new Error(`case ${k}: no ${specPath} was synthesized`);
+      return {
+        spec: spec.packager.kind === 'pyinstaller' ? write(k, specPath, files[specPath]) : null,
+        preflight: write(k, preflightPath, files[preflightPath]),
+        emptyRoot,
+        stage: model.stages[k % model.stages.length].name,
+      };
+    });
+    writeFileSync(join(dir, 'cases.json'), JSON.stringify(inputs));
+    const result = spawnSync('python3', ['-B', READBACK_BATCH, join(dir, 'cases.json')], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    if (result.error) throw result.error;
+    if (result.status !== 0) return cases.map(() => [`readback-batch.py exited ${result.status}: ${result.stderr}`]);
+    const lines = result.stdout.split('\n').filter((l) => l !== '');
+    return cases.map(({ model, spec }, k) => {
+      const record = JSON.parse(lines[k] ?? '{"error": "no line"}') as { error?: string; spec?: SpecRecord; preflight?: PreflightRecord };
+      if (record.error) return [`readback-batch.py: ${record.error}`];
+      const root = join(dir, `case-${k}`, model.root === '.' ? '' : model.root);
+      return [
+        ...(spec.packager.kind === 'pyinstaller' ? specDifferences(model, spec.packager.props, record.spec!, root) : []),
+        ...preflightDifferences(model, spec, record.preflight!, root, k % model.stages.length),
+      ];
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // The linters
 // ---------------------------------------------------------------------------------------------
 
@@ -285,11 +343,12 @@ function externalChecks(specs: readonly ModelSpec[]): string[][] {
   const cases = specs.map(synthesize);
   const readback = bashReadback(cases);
   const runs = runLines(cases);
+  const python = pythonReadback(cases);
   const lint = lintAll(cases);
-  return cases.map((_, k) => [...readback[k], ...runs[k], ...lint[k]]);
+  return cases.map((_, k) => [...readback[k], ...runs[k], ...python[k], ...lint[k]]);
 }
 
-const WHAT = 'valid models synthesize to files that bash reads back, whose run: lines run with the model\'s words, and that every linter passes';
+const WHAT = 'valid models synthesize to files that bash reads back, whose run: lines run with the model\'s words, whose spec and preflight python3 reads back, and that every linter passes';
 
 test(propertyTitle(WHAT, CASES), () => {
   console.log(`${propertyTitle(WHAT, CASES)} (batched; replay: STAGED_BUILD_SEED=${SEED})`);

@@ -8,7 +8,8 @@ import { checkProperty, propertyTitle, SEED } from './support/property';
 import { dockerfileDifferences, pipelineOf, workflowDifferences } from './support/readback';
 import { treeEntries, treeSnapshot } from './support/tree';
 import {
-  ModelError, ProblemList, renderBuildDoc, renderDockerignore, renderDriverScript, renderEnvExample, renderPackageScript, renderValidationScript,
+  ModelError, ProblemList, renderBuildDoc, renderDockerignore, renderDriverScript, renderEnvExample, renderPackageScript, renderPreflightProgram,
+  renderValidationScript,
 } from '../src';
 import { GeneratedPaths } from '../src/projen/generated-paths';
 
@@ -54,9 +55,10 @@ test(propertyTitle(VALID, VALID_CASES), () => {
     ];
     expect(differences).toEqual([]);
     // Every other renderer runs on it without an exception.
-    for (const render of [renderDriverScript, renderPackageScript, renderValidationScript, renderEnvExample, renderDockerignore, renderBuildDoc]) {
+    for (const render of [renderDriverScript, renderPackageScript, renderValidationScript, renderEnvExample, renderDockerignore, renderBuildDoc, renderPreflightProgram]) {
       expect(typeof render(model)).toBe('string');
     }
+    for (const file of model.props.packager.supportFiles(model.packagerContext)) expect(typeof file.content).toBe('string');
   }));
 });
 

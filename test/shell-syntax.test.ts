@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import * as fc from 'fast-check';
+import { createsFolder } from '../src/model/python-dependencies';
 import { asAndClause, scanShellCommand } from '../src/model/shell-syntax';
-import { checkProperty, propertyTitle } from './support/property';
+import { checkProperty, propertyTitle, SEED } from './support/property';
 
 // Thousands of cases (or a batch through external tools) take longer than one ordinary test.
 jest.setTimeout(600_000);
@@ -127,4 +128,61 @@ describe('the scanner against /bin/sh', () => {
     expect(sh(`false && ${c} && printf b`)).not.toEqual(sh(`false && sh -c '${c}' && printf b`));
     expect(sh(`false && ${asAndClause(c)} && printf b`)).toEqual(sh(`false && sh -c '${c}' && printf b`));
   });
+});
+
+/*
+ * The reading of a run step that says it creates a folder (createsFolder, for
+ * pythonDependencies.emptyFolders), against /bin/sh: whenever it says a command line creates
+ * "src", running the line in a fresh folder either fails (and so would the build) or leaves a
+ * folder "src" there. Lines are random sequences of mkdir forms, paths, cd, conditionals, groups
+ * and operators; ONE bash process runs them all, each in its own folder (with a folder "sub").
+ */
+const FOLDER_TOKENS = [
+  'mkdir', 'mkdir -p', 'mkdir -pv', 'mkdir -vp', 'mkdir --parents', 'mkdir -m 755', 'mkdir -m', 'mkdir -mp', '-p', '--', '-v',
+  'src', './src', "'src'", '"src"', 'src/', 'sub/src', '"$X"', '$X', 'src$X', '$(echo src)', 'cd sub', 'cd ..', 'true', 'false', 'echo',
+  ';', '&&', '||', '|', '&', '(', ')', '{', '}', 'if', 'then', 'else', 'fi', 'for i in 1;', 'do', 'done', 'case x in', 'x)', '*)', ';;', 'esac',
+  '!', '2>&1', '>/dev/null', '#',
+];
+const MKDIRS = FOLDER_TOKENS.filter((t) => t.startsWith('mkdir'));
+const TARGETS = ['src', './src', "'src'", '"src"', 'src/', 'sub/src', '"$X"', 'src$X', '-p src', '-- src', 'a src', '-m 700 src'];
+const someTokens = fc.array(fc.constantFrom(...FOLDER_TOKENS), { maxLength: 4 });
+// Random tokens around a mkdir of some target, so that many lines are said to create "src".
+const folderLine = fc.tuple(someTokens, fc.constantFrom(...MKDIRS), fc.constantFrom(...TARGETS), someTokens)
+  .map(([before, mkdir, target, after]) => [...before, mkdir, target, ...after].join(' '));
+const FOLDER_CASES = Number(process.env.FOLDER_CASES ?? 600);
+
+test(propertyTitle('a run step said to create a folder creates it, or fails', FOLDER_CASES), () => {
+  const dir = mkdtempSync(join(tmpdir(), 'creates-folder-'));
+  try {
+    console.log(`${propertyTitle('a run step said to create a folder creates it, or fails', FOLDER_CASES)} (batched; replay: STAGED_BUILD_SEED=${SEED})`);
+    const lines = fc.sample(folderLine, { seed: SEED, numRuns: FOLDER_CASES }).filter((line) => createsFolder(line, 'src'));
+    // The generator must reach the interesting part: lines said to create the folder.
+    expect(lines.length).toBeGreaterThan(FOLDER_CASES / 20);
+    writeFileSync(join(dir, 'lines'), lines.map((l) => `${l}\0`).join(''));
+    const script = [
+      'k=0',
+      'while IFS= read -r -d "" line; do',
+      '  mkdir -p "case-$k/sub"',
+      '  status=0',
+      '  if sh -n -c "$line" 2>/dev/null; then (cd "case-$k" && X= sh -c "$line" </dev/null >/dev/null 2>&1) || status=$?; else status=syntax; fi',
+      '  if [ -d "case-$k/src" ]; then made=yes; else made=no; fi',
+      '  printf "%s %s\\n" "$status" "$made"',
+      '  k=$((k + 1))',
+      'done <lines',
+    ].join('\n');
+    const result = spawnSync('bash', ['-c', script], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    expect(result.status).toBe(0);
+    const outcomes = result.stdout.trim().split('\n');
+    expect(outcomes).toHaveLength(lines.length);
+    const wrong = lines.filter((_line, k) => outcomes[k] === '0 no');
+    expect(wrong).toEqual([]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the folder property can fail: "true || mkdir -p src" succeeds without making it, and is not counted', () => {
+  expect(createsFolder('true || mkdir -p src', 'src')).toBe(false);
+  expect(createsFolder('false || mkdir -p src', 'src')).toBe(false);
+  expect(createsFolder('true && mkdir -p src', 'src')).toBe(true);
 });

@@ -78,32 +78,43 @@ export function bundleDestination(value: string): string | undefined {
   if (value.startsWith('/')) return `"${value}" must be relative to the top of the bundle ("." for the top)`;
   if (value.split('/').includes('..')) return `"${value}" escapes the bundle ("..")`;
   if (WILDCARD.test(value)) return `"${value}" holds a wildcard; a destination is a folder name`;
+  // PyInstaller makes the folder (and the spec's copies beside the bundle do): a name every file system takes.
+  if (Buffer.byteLength(value, 'utf8') > checks.MAX_PATH_BYTES) return `${checks.show(value)} is too long (at most ${checks.MAX_PATH_BYTES} bytes)`;
+  if (value.split('/').some((part) => Buffer.byteLength(part, 'utf8') > checks.MAX_PATH_COMPONENT_BYTES)) {
+    return `${checks.show(value)} has a component longer than ${checks.MAX_PATH_COMPONENT_BYTES} bytes, which no file system takes`;
+  }
   return undefined;
 }
 
 /** Problems of a list of bundled files at `field`; `exact` refuses wildcards in sources (files beside the bundle). */
-export function validateBundleFiles(problems: ProblemList, path: string, field: string, files: readonly BundleFile[], exact = false): void {
-  files.forEach((file, i) => {
+export function validateBundleFiles(problems: ProblemList, path: string, field: string, files: readonly BundleFile[] | undefined, exact = false): void {
+  checks.listOf(problems, path, field, files).forEach((file, i) => {
     const at = `${field}[${i}]`;
-    const source = file.source ?? {};
-    const hasRepository = 'repository' in source;
-    const hasImage = 'image' in source;
-    if (hasRepository === hasImage) {
+    if (!checks.isRecord(file)) return problems.add(path, at, 'must be { source, destination }');
+    const source: unknown = file.source;
+    const hasRepository = checks.isRecord(source) && 'repository' in source;
+    const hasImage = checks.isRecord(source) && 'image' in source;
+    if (!checks.isRecord(source) || hasRepository === hasImage) {
       problems.add(path, `${at}.source`, 'must be { repository: "path" } or { image: "/absolute/path" }');
     } else if (hasRepository) {
       checks.check(problems, path, `${at}.source.repository`, source.repository, repositorySource, ...(exact ? [noWildcard] : []));
     } else {
       checks.check(problems, path, `${at}.source.image`, source.image, imageSource);
     }
-    checks.check(problems, path, `${at}.destination`, file.destination ?? '', bundleDestination);
+    checks.check(problems, path, `${at}.destination`, file.destination, bundleDestination);
   });
 }
 
+/** The yes/no fields of a collected package. */
+const COLLECTION_FLAGS = ['dataFiles', 'includePyFiles', 'submodules', 'dynamicLibs'] as const;
+
 /** Problems of the collected packages at `field`. */
-export function validateCollectedPackages(problems: ProblemList, path: string, field: string, packages: readonly CollectedPackage[]): void {
-  packages.forEach((pkg, i) => {
+export function validateCollectedPackages(problems: ProblemList, path: string, field: string, packages: readonly CollectedPackage[] | undefined): void {
+  checks.listOf(problems, path, field, packages).forEach((pkg, i) => {
     const at = `${field}[${i}]`;
-    checks.check(problems, path, `${at}.package`, pkg.package ?? '', dottedName);
+    if (!checks.isRecord(pkg)) return problems.add(path, at, 'must be { package, dataFiles?, includePyFiles?, submodules?, dynamicLibs? }');
+    checks.check(problems, path, `${at}.package`, pkg.package, dottedName);
+    for (const flag of COLLECTION_FLAGS) checks.checkBoolean(problems, path, `${at}.${flag}`, pkg[flag]);
     if (helperCalls(pkg).length === 0) {
       problems.add(path, at, 'asks for no collection helper: set dataFiles, submodules or dynamicLibs');
     }

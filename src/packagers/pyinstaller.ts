@@ -108,18 +108,20 @@ export class PyInstallerPackager implements Packager {
 
   public validate(problems: ProblemList, path: string): void {
     const p = this.props;
-    checks.check(problems, path, 'entryPoint', p.entryPoint ?? '', checks.relativePath, endsWith('.py'));
-    (p.importPaths ?? []).forEach((v, i) => checks.check(problems, path, `importPaths[${i}]`, v, checks.relativePath));
-    (p.hiddenImports ?? []).forEach((m, i) => checks.check(problems, path, `hiddenImports[${i}]`, m, dottedName));
-    (p.excludes ?? []).forEach((m, i) => checks.check(problems, path, `excludes[${i}]`, m, dottedName));
-    (p.hookPaths ?? []).forEach((v, i) => checks.check(problems, path, `hookPaths[${i}]`, v, checks.relativePath));
-    validateBundleFiles(problems, path, 'datas', p.datas ?? []);
-    validateBundleFiles(problems, path, 'binaries', p.binaries ?? []);
-    validateBundleFiles(problems, path, 'besideBundle', p.besideBundle ?? [], true);
-    validateCollectedPackages(problems, path, 'collect', p.collect ?? []);
-    if (p.mode !== undefined && !MODES.includes(p.mode)) problems.add(path, 'mode', `"${p.mode}" must be one of ${MODES.join(', ')}`);
+    checks.check(problems, path, 'entryPoint', p.entryPoint, checks.relativePath, endsWith('.py'));
+    const each = (field: string, values: readonly string[] | undefined, ...rules: checks.Check[]) => checks.listOf(problems, path, field, values)
+      .forEach((v, i) => checks.check(problems, path, `${field}[${i}]`, v, ...rules));
+    each('importPaths', p.importPaths, checks.relativePath);
+    each('hiddenImports', p.hiddenImports, dottedName);
+    each('excludes', p.excludes, dottedName);
+    each('hookPaths', p.hookPaths, checks.relativePath);
+    validateBundleFiles(problems, path, 'datas', p.datas);
+    validateBundleFiles(problems, path, 'binaries', p.binaries);
+    validateBundleFiles(problems, path, 'besideBundle', p.besideBundle, true);
+    validateCollectedPackages(problems, path, 'collect', p.collect);
+    if (p.mode !== undefined && !MODES.includes(p.mode)) problems.add(path, 'mode', `${JSON.stringify(p.mode)} must be one of ${MODES.join(', ')}`);
     if (p.console !== undefined && typeof p.console !== 'boolean') problems.add(path, 'console', 'must be true (console) or false (windowed)');
-    if (p.smokeCheck) validateSmokeCheck(problems, path, 'smokeCheck', p.smokeCheck);
+    if (p.smokeCheck !== undefined) validateSmokeCheck(problems, path, 'smokeCheck', p.smokeCheck);
   }
 
   private get mode(): PyInstallerMode {

@@ -83,13 +83,10 @@ export class ZipappPackager implements Packager {
 
   public validate(problems: ProblemList, path: string): void {
     checks.check(problems, path, 'sourceDir', this.sourceDir, checks.relativePath);
-    const [module, fn, ...rest] = (this.props.main ?? '').split(':');
-    if (rest.length > 0 || !fn || dottedName(module) || dottedName(fn)) {
-      problems.add(path, 'main', `"${this.props.main}" must be "module:function", e.g. "my_app.cli:main"`);
-    }
-    (this.props.bundle ?? []).forEach((d, i) => checks.check(problems, path, `bundle[${i}]`, d, checks.absolutePath));
+    checks.check(problems, path, 'main', this.props.main, entryFunction);
+    checks.listOf(problems, path, 'bundle', this.props.bundle).forEach((d, i) => checks.check(problems, path, `bundle[${i}]`, d, checks.absolutePath));
     checks.check(problems, path, 'interpreter', this.interpreter, checks.nonEmpty);
-    if (this.props.smokeCheck) validateSmokeCheck(problems, path, 'smokeCheck', this.props.smokeCheck);
+    if (this.props.smokeCheck !== undefined) validateSmokeCheck(problems, path, 'smokeCheck', this.props.smokeCheck);
   }
 
   private get sourceDir(): string {
@@ -103,4 +100,10 @@ export class ZipappPackager implements Packager {
   private archive(ctx: PackagerContext): string {
     return `${ctx.packageDir}/${ctx.appName}.pyz`;
   }
+}
+
+/** "module:function", e.g. "my_app.cli:main". */
+function entryFunction(value: string): string | undefined {
+  const [module, fn, ...rest] = value.split(':');
+  return rest.length > 0 || !fn || dottedName(module) || dottedName(fn) ? `${checks.show(value)} must be "module:function", e.g. "my_app.cli:main"` : undefined;
 }

@@ -649,11 +649,13 @@ def main(model, argv):
     here = os.path.dirname(os.path.abspath(__file__))
     root = os.path.abspath(arguments.root or os.path.join(here, model["rootFromProgram"]))
     stages = model["stages"]
-    scope = chain_of(stages, arguments.stage or stages[-1]["name"])
+    # The stages the build builds: build_<stage> (--stage) the stage's chain; build, check and
+    # --dry-run every stage, also one that is not on the package stage's chain.
+    scope = chain_of(stages, arguments.stage) if arguments.stage else list(stages)
     report = Report()
-    for index, stage in enumerate(scope):
+    for stage in scope:
         if stage.get("dependencies"):
-            check_dependency_stage(stage, scope[: index + 1], root, report)
+            check_dependency_stage(stage, chain_of(stages, stage["name"]), root, report)
         if stage["name"] == model["package"]["stage"]:
             check_package_stage(stage, model["package"], root, report)
     for line in report.lines:

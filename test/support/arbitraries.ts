@@ -1,81 +1,22 @@
 import * as fc from 'fast-check';
 import { Project } from 'projen';
+import { PackagerSpec, packagerMutations, packagerOf, packagerSpec } from './packager-arbitraries';
+import { absolutePath, cacheDirectory, DIGITS, filePath, LOWER, name, relativePath, runCommand, systemPackage, text, visibleText, word } from './values';
 import {
-  BuildArg, DispatchWorkflow, PackagingPipeline, PackagingPipelineProps, Packager, PyInstallerPackager, ReleaseWorkflow,
-  ReleaseWorkflowOptions, shellQuote, StageDefinition, StageStep, Step, WorkflowOptions, ZipappPackager,
+  BuildArg, DispatchWorkflow, PackagingPipeline, PackagingPipelineProps, PythonDependencies, ReleaseWorkflow,
+  ReleaseWorkflowOptions, StageDefinition, StageStep, Step, WorkflowOptions,
 } from '../../src';
+
+export { absolutePath, cacheDirectory, name, relativePath, runCommand, systemPackage, text, visibleText } from './values';
+export { PackagerSpec } from './packager-arbitraries';
 
 /*
  * fast-check arbitraries for the property tests: random VALID build models (pipeline props, stages,
- * steps, env, labels, packagers, workflows), made valid by construction rather than by filtering
+ * steps, env, labels, the stages' Python and Python dependencies, packagers with every prop and
+ * their smoke checks (packager-arbitraries.ts), workflows), made valid by construction rather than by filtering
  * through the validator (so that a validator that is too strict is caught too), and random INVALID
  * ones: a valid model with exactly one field broken, from a catalogue of bad values.
  */
-
-// ---------------------------------------------------------------------------------------------
-// Values
-// ---------------------------------------------------------------------------------------------
-
-const LOWER = [...'abcdefghijklmnopqrstuvwxyz'];
-const DIGITS = [...'0123456789'];
-
-/** Characters that mean something to Docker, the shell or YAML, and some that are not ASCII. */
-const TRICKY = [...'abcXYZ019 _-./', '"', "'", '\\', '$', '`', '#', '{', '}', '(', ')', ';', '&', '|', '<', '>', '*', '?', '!', '~',
-  '%', '=', ',', ':', '@', '[', ']', '+', 'é', '中', '😀', '\u00a0'];
-
-/** One line of printable text, with every kind of punctuation (ENV and LABEL values, build-arg defaults). */
-export const text = fc.string({ unit: fc.constantFrom(...TRICKY), maxLength: 24 });
-/** Text with something visible in it (descriptions, titles). */
-export const visibleText = text.filter((t) => t.trim() !== '');
-
-/** `[a-z][a-z0-9]*`, short. */
-const word = fc.tuple(fc.constantFrom(...LOWER), fc.string({ unit: fc.constantFrom(...LOWER, ...DIGITS), maxLength: 7 })).map(([a, b]) => a + b);
-
-/** A name (pipeline, user, workflow file): lowercase, digits, "-" and "_", at most 63 characters. */
-export const name = fc.oneof(
-  { weight: 4, arbitrary: fc.tuple(fc.constantFrom(...LOWER), fc.string({ unit: fc.constantFrom(...LOWER, ...DIGITS, '-', '_'), maxLength: 11 })).map(([a, b]) => a + b) },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...LOWER), fc.string({ unit: fc.constantFrom(...LOWER, ...DIGITS, '-', '_'), minLength: 62, maxLength: 62 })).map(([a, b]) => a + b) },
-);
-
-/** Path characters the rules allow: no $ \ ' " ` (nor ":" inside images, nor glob characters). */
-const PATH_UNIT = [...'abcxyz019-_.+@%=,;&()# ', 'é', '中', '\u00a0'];
-const segment = fc.string({ unit: fc.constantFrom(...PATH_UNIT), minLength: 1, maxLength: 10 }).filter((s) => s !== '.' && s !== '..');
-
-/** An absolute path inside an image: "/" + segments, no white space at its end. */
-export const absolutePath = fc.array(segment, { minLength: 1, maxLength: 3 }).map((parts) => `/${parts.join('/')}`).filter((p) => p.trim() === p);
-/** A cache directory: also no "," "=" or white space (they would change the --mount options). */
-export const cacheDirectory = absolutePath.filter((p) => !/[,=\s]/.test(p));
-/** A relative, literal path in the build context, not read as an option. */
-export const relativePath = fc.array(segment, { minLength: 1, maxLength: 3 }).map((parts) => parts.join('/'))
-  .filter((p) => p.trim() === p && !p.startsWith('-'));
-/** A generated file's path: relative, normalized, outside dist/ and build/. */
-const filePath = (prefix: string) => fc.tuple(relativePath, word).map(([dir, file]) => `${prefix}${dir}/${file}`);
-
-/** Debian package names, with an architecture and a version now and then. */
-export const systemPackage = fc.tuple(
-  fc.constantFrom(...LOWER, ...DIGITS),
-  fc.string({ unit: fc.constantFrom(...LOWER, ...DIGITS, '+', '.', '-'), minLength: 1, maxLength: 12 }),
-  fc.option(fc.constantFrom(':amd64', ':arm64', ':i386'), { nil: '' }),
-  fc.option(fc.constantFrom('=1.0', '=2:3.11.2-1+b1', '=1.2~rc1', '=0.9.8-3ubuntu1'), { nil: '' }),
-).map(([a, b, arch, version]) => `${a}${b}${arch}${version}`);
-
-/** Run commands that are valid by construction: quoted text, pipes, groups, conditionals, loops. */
-export const runCommand = fc.oneof(
-  text.map((t) => `echo ${shellQuote(t)}`),
-  fc.tuple(text, text).map(([a, b]) => `printf '%s\\n' ${shellQuote(a)} ${shellQuote(b)}`),
-  text.map((t) => `test -n ${shellQuote(t)} || true`),
-  text.map((t) => `if true; then echo ${shellQuote(t)}; fi`),
-  text.map((t) => `X=${shellQuote(t)}; echo "$X" | cat`),
-  text.map((t) => `case ${shellQuote(t)} in a) echo a;; *) echo other;; esac`),
-  fc.constantFrom(
-    'echo "#" a#b "${HOME}" $#',
-    'true && echo "$(echo nested)" | cat >/dev/null 2>&1',
-    'python3 -m pip install --user --no-cache-dir .',
-    'for x in 1 2; do echo "$x"; done',
-    'test -d /tmp || exit 1',
-    '{ echo a; echo b; }',
-  ),
-);
 
 const imageTag = (stage: string, mode: string) => `${stage}-${mode}`;
 
@@ -89,6 +30,8 @@ export type EditableProps = { -readonly [K in keyof PackagingPipelineProps]: Pac
 /** A whole model: a pipeline and its workflows. */
 export interface ModelSpec {
   readonly props: EditableProps;
+  /** The packager of props.packager, as data (its props are private to the instance). */
+  readonly packager: PackagerSpec;
   readonly release?: ReleaseWorkflowOptions;
   readonly dispatch?: WorkflowOptions;
 }
@@ -105,7 +48,47 @@ interface StageDraft {
   readonly workdir?: string;
   readonly steps: readonly StageStep[];
   readonly labels: ReadonlyArray<readonly [string, string]>;
+  readonly python?: string;
 }
+
+/** A full Python version, "major.minor.micro". */
+const pythonVersion = fc.tuple(fc.integer({ min: 2, max: 4 }), fc.nat(20), fc.nat(30)).map(([a, b, c]) => `${a}.${b}.${c}`);
+
+/** A dependency manifest the preflight reads, in the working directory or a folder under it. */
+const manifest = fc.tuple(
+  fc.option(relativePath, { nil: undefined, freq: 3 }),
+  fc.constantFrom('setup.py', 'pyproject.toml', 'requirements.txt', 'requirements-dev.txt', 'requirements_gpu.3.txt'),
+).map(([dir, file]) => (dir ? `${dir}/${file}` : file));
+
+/** A folder the install needs to exist: letters, digits, ".", "_", "-" and "/", never ".." nor an option. */
+const folderSegment = fc.string({ unit: fc.constantFrom(...LOWER, 'A', 'Z', ...DIGITS, '.', '_', '-'), minLength: 1, maxLength: 6 }).filter((s) => s !== '..');
+const emptyFolder = fc.tuple(fc.array(folderSegment, { minLength: 1, maxLength: 2 }), fc.boolean())
+  .map(([parts, slash]) => `${parts.join('/')}${slash ? '/' : ''}`).filter((f) => !f.startsWith('-'));
+
+/** The ways a run command may create the folders: `mkdir -p`, its long and clustered forms, quoted, `./`, in a chain. */
+const MKDIR_FORMS: ReadonlyArray<(folders: readonly string[]) => string[]> = [
+  (fs) => [`mkdir -p ${fs.join(' ')}`],
+  (fs) => fs.map((f) => `mkdir -p ${f} && echo made`),
+  (fs) => [`echo start; mkdir -p ${fs.map((f) => `'${f}'`).join(' ')}`],
+  (fs) => [`mkdir -pv ${fs.map((f) => `"${f}"`).join(' ')}`],
+  (fs) => [`mkdir --parents ${fs.map((f) => `./${f}`).join(' ')}`],
+  (fs) => [`mkdir -vp -- ${fs.join(' ')}`],
+];
+
+/** What the arbitrary chooses for the stage that installs the Python dependencies. */
+interface DependencyDraft {
+  readonly stagePick: number;
+  readonly manifest: string;
+  readonly emptyFolders?: readonly string[];
+  readonly mkdirForm: number;
+}
+
+const dependencyDraft: fc.Arbitrary<DependencyDraft> = fc.record({
+  stagePick: fc.nat(),
+  manifest,
+  emptyFolders: fc.option(fc.uniqueArray(emptyFolder, { maxLength: 2, selector: (f) => f.replace(/\/$/, '') }), { nil: undefined }),
+  mkdirForm: fc.nat(MKDIR_FORMS.length - 1),
+}, { requiredKeys: ['stagePick', 'manifest', 'mkdirForm'] });
 
 const copyStep = fc.tuple(fc.array(fc.tuple(relativePath, fc.boolean()), { minLength: 1, maxLength: 3 }), absolutePath, fc.option(fc.boolean(), { nil: undefined }))
   .map(([sources, destination, owned]) => {
@@ -132,22 +115,10 @@ const stageDraft = (first: boolean) => fc.record({
   workdir: first ? absolutePath : fc.option(absolutePath, { nil: undefined, freq: 3 }),
   steps: fc.array(fc.oneof(copyStep, runStep), { maxLength: 3 }),
   labels: fc.array(fc.tuple(word, text), { maxLength: 2 }).map((list) => list.map(([k, v], i) => [`label${i}.${k}`, v] as const)),
+  // Most stages inherit their Python; the preflight needs one in the chain of the dependency stage (see below).
+  python: first ? fc.option(pythonVersion, { nil: undefined, freq: 2 }) : fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: pythonVersion }),
 }, { requiredKeys: ['nameBase', 'description', 'parentPick', 'env', 'args', 'packages', 'steps', 'labels', ...(first ? ['user', 'workdir'] as const : [])] }) as fc.Arbitrary<StageDraft>;
 
-const zipapp = fc.record({
-  sourceDir: fc.option(relativePath, { nil: undefined }),
-  main: fc.tuple(word, word, word).map(([m, s, f]) => `${m}.${s}:${f}`),
-  bundle: fc.option(fc.array(absolutePath, { maxLength: 2 }), { nil: undefined }),
-  interpreter: fc.option(fc.constantFrom('/usr/bin/env python3', '/usr/bin/python3'), { nil: undefined }),
-}, { requiredKeys: ['main'] }).map((props) => new ZipappPackager(props));
-/** PyInstaller through its current public props only (helper H3 extends them; the coordinator extends this). */
-const pyinstaller = fc.record({
-  entryPoint: relativePath.map((p) => `${p.replace(/\/$/, '')}.py`),
-  importPaths: fc.option(fc.array(relativePath, { maxLength: 2 }), { nil: undefined }),
-  hiddenImports: fc.option(fc.array(fc.tuple(word, word).map(([a, b]) => `${a}.${b}`), { maxLength: 3 }), { nil: undefined }),
-  console: fc.option(fc.boolean(), { nil: undefined }),
-}, { requiredKeys: ['entryPoint'] }).map((props) => new PyInstallerPackager(props));
-export const packager: fc.Arbitrary<Packager> = fc.oneof(zipapp, pyinstaller);
 
 const branch = fc.array(fc.string({ unit: fc.constantFrom(...LOWER, ...DIGITS, '-', '_'), minLength: 1, maxLength: 8 }).filter((s) => !s.startsWith('-')), { minLength: 1, maxLength: 3 })
   .map((parts) => parts.join('/'));
@@ -164,7 +135,8 @@ export const validModel: fc.Arbitrary<ModelSpec> = fc.record({
   platform: fc.option(word, { nil: undefined }),
   first: stageDraft(true),
   rest: fc.array(stageDraft(false), { minLength: 1, maxLength: 4 }),
-  packager,
+  packager: packagerSpec,
+  dependencies: fc.option(dependencyDraft, { nil: undefined, freq: 3 }),
   sourceUrl: fc.option(fc.tuple(word, word).map(([a, b]) => `https://github.com/${a}/${b}`), { nil: undefined }),
   paths: fc.option(fc.record({
     driver: fc.option(filePath('tools-').map((p) => `${p}.sh`), { nil: undefined }),
@@ -192,12 +164,14 @@ export const validModel: fc.Arbitrary<ModelSpec> = fc.record({
     ...(d.workdir ? { workdir: d.workdir } : {}),
     ...(d.steps.length > 0 ? { steps: d.steps } : {}),
     ...(d.labels.length > 0 ? { labels: Object.fromEntries(d.labels) } : {}),
+    ...(d.python !== undefined ? { python: { version: d.python } } : {}),
   }));
+  if (m.dependencies) withDependencies(stages, drafts.map((d) => d.parentPick), m.dependencies);
   const props: EditableProps = {
     name: m.name,
     labelPrefix: m.labelPrefix,
     stages,
-    packager: m.packager,
+    packager: packagerOf(m.packager),
     ...(m.title !== undefined ? { title: m.title } : {}),
     ...(m.root !== undefined ? { root: m.root } : {}),
     ...(m.platform !== undefined ? { platform: m.platform } : {}),
@@ -208,8 +182,33 @@ export const validModel: fc.Arbitrary<ModelSpec> = fc.record({
   };
   // Workflows push images: only with a registry host.
   const pushable = m.registry.includes('.') || m.registry.includes(':');
-  return { props, release: pushable ? m.release : undefined, dispatch: pushable ? m.dispatch : undefined };
+  return { props, packager: m.packager, release: pushable ? m.release : undefined, dispatch: pushable ? m.dispatch : undefined };
 });
+
+/** The index of each stage's parent (the first stage has none): stage i > 0 is FROM stage parentPick % i. */
+function parentIndex(parentPicks: readonly number[], i: number): number | undefined {
+  return i === 0 ? undefined : parentPicks[i] % i;
+}
+
+/**
+ * Makes one stage (on the package stage's chain or not) install the Python dependencies: its
+ * manifest, the empty folders with a run step that creates them, and a Python version on the
+ * stage itself when no stage of its chain declares one.
+ */
+function withDependencies(stages: StageDefinition[], parentPicks: readonly number[], draft: DependencyDraft): void {
+  const index = draft.stagePick % stages.length;
+  let declared = false;
+  for (let i: number | undefined = index; i !== undefined; i = parentIndex(parentPicks, i)) declared ||= stages[i].python !== undefined;
+  const folders = draft.emptyFolders ?? [];
+  const dependencies: PythonDependencies = { manifest: draft.manifest, ...(draft.emptyFolders ? { emptyFolders: draft.emptyFolders } : {}) };
+  const stage = stages[index];
+  stages[index] = {
+    ...stage,
+    pythonDependencies: dependencies,
+    ...(declared ? {} : { python: { version: '3.11.2' } }),
+    ...(folders.length > 0 ? { steps: [Step.run(MKDIR_FORMS[draft.mkdirForm](folders)), ...(stage.steps ?? [])] } : {}),
+  };
+}
 
 /** Builds the model's constructs in `project`. */
 export function buildModel(project: Project, spec: ModelSpec): PackagingPipeline {
@@ -241,6 +240,12 @@ export const BAD = {
   labelKey: ['Bad', 'a b', '-a', 'a-', ''],
   dockerignore: ['a\nb', '# comment', ' lead', '', 'nul\u0000'],
   url: ['not a url', 'ftp://x', 'https://a b', 'https://x\n'],
+  pythonVersion: ['3', '3.10', '3.10.12a1', 'x.y.z', ' 3.10.1', '3.10.1 ', '', '3.10.1\n', '3..1', '3.10.12.1', 3.1, null, ['3.10.12'], undefined],
+  manifest: ['$HOME/setup.py', 'a\\setup.py', 'a"/setup.py', ' setup.py', 'setup.py ', 'a\nsetup.py', '', '/abs/setup.py', '-setup.py', '../setup.py',
+    'setup.cfg', 'Pipfile', 'requirements.in', 'docs/README.md', 'setup.py/', 5, undefined],
+  folder: ['a b', '$x', '/abs', '../up', 'a/../b', '-x', '', 'a*', "a'b", 'a\nb', 'é', 5],
+  notAList: ['x', {}, 5, null, true],
+  notAnObject: [null, 'x', 5, [], true],
 } as const;
 
 /** One way to break a model: what it does, and the [path] field the error must name. */
@@ -256,6 +261,10 @@ const withStage = (spec: ModelSpec, i: number, change: Record<string, unknown>):
   const stages = spec.props.stages.slice();
   stages[i] = { ...stages[i], ...change } as StageDefinition;
   return withProps(spec, { stages });
+};
+const withPackager = (spec: ModelSpec, change: (props: Record<string, unknown>) => Record<string, unknown>): ModelSpec => {
+  const packager = { kind: spec.packager.kind, props: change({ ...spec.packager.props }) } as unknown as PackagerSpec;
+  return { ...withProps(spec, { packager: packagerOf(packager) }), packager };
 };
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -325,6 +334,10 @@ export function mutations(spec: ModelSpec, pick: number): Mutation[] {
       return withStage(s, i, { steps });
     } });
   }
+  list.push(...pythonMutations(spec, pick));
+  list.push(...packagerMutations(spec.packager, pick).map((m): Mutation => ({
+    what: `packager: ${m.what}`, path: 'App/packager', field: m.field, apply: (s) => withPackager(s, m.apply),
+  })));
   if (spec.release) {
     list.push(
       { what: 'the release branch', path: 'Release', field: /^branch$/, apply: (s) => ({ ...s, release: { ...s.release!, branch: choose(BAD.branch) } }) },
@@ -340,6 +353,53 @@ export function mutations(spec: ModelSpec, pick: number): Mutation[] {
     list.push({ what: 'the dispatch runner', path: 'Dispatch', field: /^runner$/, apply: (s) => ({ ...s, dispatch: { ...s.dispatch!, runner: choose(BAD.runner) } }) });
   }
   return list;
+}
+
+/** The breaks of the stages' `python` and `pythonDependencies` fields, alone and across stages. */
+function pythonMutations(spec: ModelSpec, pick: number): Mutation[] {
+  const choose = <T>(list: readonly T[]) => list[pick % list.length];
+  const stages = spec.props.stages;
+  const i = pick % stages.length;
+  const pathOf = (k: number) => `App/${stages[k].name}`;
+  // The stage that installs the dependencies (or stage i), with a Python so that only the broken field is wrong.
+  const existing = stages.findIndex((s) => s.pythonDependencies !== undefined);
+  const dep = existing >= 0 ? existing : i;
+  const withDependencies = (change: Record<string, unknown>) => (s: ModelSpec) => withStage(s, dep, {
+    python: stages[dep].python ?? { version: '3.11.2' },
+    pythonDependencies: { ...(stages[dep].pythonDependencies ?? { manifest: 'setup.py' }), ...change },
+  });
+  // The chain of stage k: k and its parents, by the FROM names.
+  const chainOf = (k: number): number[] => {
+    const from = stages[k].from as { stage?: string };
+    const parent = from.stage === undefined ? -1 : stages.findIndex((s) => s.name === from.stage);
+    return parent < 0 ? [k] : [...chainOf(parent), k];
+  };
+  const other = dep === i ? (i + 1) % stages.length : i;
+  return [
+    { what: 'the Python version', path: pathOf(i), field: /^python\.version$/, apply: (s) => withStage(s, i, { python: { version: choose(BAD.pythonVersion) } }) },
+    { what: 'a python field that is not one', path: pathOf(i), field: /^python$/, apply: (s) => withStage(s, i, { python: choose([...BAD.notAnObject, '3.11.2']) }) },
+    { what: 'the dependency manifest', path: pathOf(dep), field: /^pythonDependencies\.manifest$/, apply: withDependencies({ manifest: choose(BAD.manifest) }) },
+    { what: 'an empty folder', path: pathOf(dep), field: /^pythonDependencies\.emptyFolders\[0\]$/, apply: withDependencies({ emptyFolders: [choose(BAD.folder)] }) },
+    { what: 'an empty folder no run step creates', path: pathOf(dep), field: /^pythonDependencies\.emptyFolders\[0\]$/, apply: withDependencies({ emptyFolders: [choose(['never-made', 'src', 'a/b/'])] }) },
+    { what: 'empty folders that are not a list', path: pathOf(dep), field: /^pythonDependencies\.emptyFolders$/, apply: withDependencies({ emptyFolders: choose(BAD.notAList) }) },
+    { what: 'a pythonDependencies field that is not one', path: pathOf(dep), field: /^pythonDependencies$/, apply: (s) => withStage(s, dep, { pythonDependencies: choose([...BAD.notAnObject, 'setup.py']) }) },
+    {
+      what: 'a second stage that installs the Python dependencies', path: pathOf(Math.max(dep, other)), field: /^pythonDependencies$/,
+      apply: (s) => withStage(withDependencies({})(s), other, { python: { version: '3.11.2' }, pythonDependencies: { manifest: 'requirements.txt' } }),
+    },
+    {
+      what: 'Python dependencies with no Python in the stage\'s chain', path: pathOf(i), field: /^pythonDependencies$/,
+      apply: (s) => {
+        const chain = chainOf(i);
+        const changed = s.props.stages.map((stage, k): StageDefinition => {
+          const { python, pythonDependencies, ...rest } = stage;
+          const keepPython = !chain.includes(k) && python !== undefined ? { python } : {};
+          return { ...rest, ...keepPython, ...(k === i ? { pythonDependencies: { manifest: 'requirements.txt' } } : {}) };
+        });
+        return withProps(s, { stages: changed });
+      },
+    },
+  ];
 }
 
 /** A valid model with exactly one field broken, and the mutation that broke it. */

@@ -1,17 +1,19 @@
+import { isDeepStrictEqual } from 'util';
 import { Arg, DockerfileParser, Instruction } from 'dockerfile-ast';
 import { Construct, RootConstruct } from 'constructs';
 import { parse as parseYaml } from 'yaml';
-import { ModelSpec } from './arbitraries';
+import { ModelSpec, PackagerSpec } from './arbitraries';
 import {
-  BUILD_MODES, DEFAULT_USER_ID, dispatchWorkflow, Pipeline, PipelineStage, releaseWorkflow, renderDockerfile,
-  renderWorkflowYaml, stageDockerfile, USER_ID_ARGS,
+  BUILD_MODES, BundleFile, DEFAULT_USER_ID, dispatchWorkflow, Pipeline, PipelineStage, PyInstallerPackagerProps, releaseWorkflow, renderDockerfile,
+  renderWorkflowYaml, StageDefinition, stageDockerfile, USER_ID_ARGS,
 } from '../../src';
 import { asAndClause as clause } from '../../src/model/shell-syntax';
 
 /*
  * Reading generated files back through real parsers and comparing them with the model they came
  * from: each Dockerfile through dockerfile-ast (the instructions and values Docker would see, after
- * its unquoting), each workflow through `yaml`. Every function returns a list of differences
+ * its unquoting), each workflow through `yaml`, the PyInstaller spec and the preflight program through
+ * python3 (readback-batch.py; compared here). Every function returns a list of differences
  * (empty when the file says exactly what the model says), so that a failure names them all.
  */
 
@@ -25,7 +27,25 @@ export function pipelineOf(spec: ModelSpec): Pipeline {
  * `\"` and `\\` escapes, and keeps `\$` until variable expansion, where Docker makes it a literal "$".
  */
 function dockerValue(parsed: string | null): string | null {
-  return parsed === null ? null : parsed.replace(/\\\$/g, '$');
+  return parsed === null ? null : unhidden(parsed).replace(/\\\$/g, '$');
+}
+
+/**
+ * dockerfile-ast 0.7 reads every word of a RUN or COPY that starts with "<<" as a heredoc, even
+ * inside quotes (`echo ' <<'` splits into `'` and `<<'`), and swallows the rest of the file.
+ * Docker does not: BuildKit looks for heredocs in words with their quotes kept (so a quoted
+ * "<<" never starts one), the legacy builder has none, and the model refuses an unquoted one.
+ * The read-back hides "<<" from the parser (same length, so positions hold) and puts it back in
+ * every value it reads.
+ */
+const HIDDEN_HEREDOC = '\uE000\uE001';
+
+function parseDockerfile(text: string): ReturnType<typeof DockerfileParser.parse> {
+  return DockerfileParser.parse(text.split('<<').join(HIDDEN_HEREDOC));
+}
+
+function unhidden(text: string): string {
+  return text.split(HIDDEN_HEREDOC).join('<<');
 }
 
 /** What Docker leaves of a RUN: the line continuations (`\` + newline) removed, the next line's indentation kept. */
@@ -50,7 +70,7 @@ export function dockerfileDifferences(pipeline: Pipeline, stage: PipelineStage):
   const expect = (what: string, actual: unknown, expected: unknown) => {
     if (JSON.stringify(actual) !== JSON.stringify(expected)) problems.push(`${stage.name}: ${what}: got ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
   };
-  const parsed = DockerfileParser.parse(text);
+  const parsed = parseDockerfile(text);
   const all = parsed.getInstructions();
   const p = stage.props;
   const parent = pipeline.parentOf(stage);
@@ -87,7 +107,7 @@ export function dockerfileDifferences(pipeline: Pipeline, stage: PipelineStage):
   const runs = all.filter((i) => i.getKeyword() === 'RUN');
   const runText = (i: Instruction) => {
     const flags = (i as unknown as { getFlags(): Array<{ getName(): string; getValue(): string | null }> }).getFlags();
-    return { flags: flags.map((f) => `${f.getName()}=${f.getValue()}`), command: dockerRunCommand(i.getTextContent()) };
+    return { flags: flags.map((f) => `${f.getName()}=${f.getValue()}`), command: dockerRunCommand(unhidden(i.getTextContent())) };
   };
   let next = 0;
   if ((p.systemPackages ?? []).length > 0) {
@@ -162,4 +182,225 @@ export function workflowDifferences(pipeline: Pipeline, spec: ModelSpec): string
 /** Every build mode's image of every stage, for the bash read-back. */
 export function stageImages(pipeline: Pipeline): Array<[string, string]> {
   return pipeline.stages.flatMap((s) => BUILD_MODES.map((m) => [`${s.name}/${m}`, s.image(m)] as [string, string]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The generated Python files (read by test/support/readback-batch.py)
+// ---------------------------------------------------------------------------------------------
+
+/** What readback-batch.py prints for a PyInstaller spec executed with the recorders. */
+export interface SpecRecord {
+  readonly error: string | null;
+  readonly root: string;
+  readonly distpath: string;
+  readonly bundleDir: string;
+  readonly analyses: ReadonlyArray<Record<string, unknown>>;
+  readonly exes: ReadonlyArray<Record<string, unknown>>;
+  readonly collects: ReadonlyArray<Record<string, unknown>>;
+  readonly helperCalls: ReadonlyArray<Record<string, unknown>>;
+  readonly copies: ReadonlyArray<readonly [string, string, string]>;
+}
+
+/** The output of one run of the preflight's main(), captured. */
+export interface PreflightRun {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly traceback: string | null;
+}
+
+/** What readback-batch.py prints for a preflight program. */
+export interface PreflightRecord {
+  readonly error: string | null;
+  readonly model: Record<string, unknown> & { package: { smokeCheck: { command: string; expectedOutput: string } | null } };
+  readonly sameAsExecuted: boolean;
+  readonly root: string;
+  readonly smokeWords: string[] | null;
+  readonly regexError: string | null;
+  readonly help: PreflightRun;
+  readonly emptyRoot: PreflightRun;
+  readonly emptyRootStage: PreflightRun;
+}
+
+/** Where two plain values differ: one line per differing leaf ("a.b[2]: got x, expected y"). */
+function leafDifferences(actual: unknown, expected: unknown, at: string): string[] {
+  if (isDeepStrictEqual(actual, expected)) return [];
+  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object';
+  if (isObject(actual) && isObject(expected) && Array.isArray(actual) === Array.isArray(expected)) {
+    const keys = [...new Set([...Object.keys(expected), ...Object.keys(actual)])];
+    return keys.flatMap((key) => leafDifferences(actual[key], expected[key], Array.isArray(expected) ? `${at}[${key}]` : `${at}.${key}`));
+  }
+  return [`${at}: got ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`];
+}
+
+/** A collector of differences: `expect(what, actual, expected)` records each differing leaf. */
+function differences(prefix: string): { problems: string[]; expect: (what: string, actual: unknown, expected: unknown) => void } {
+  const problems: string[] = [];
+  return {
+    problems,
+    expect: (what, actual, expected) => problems.push(...leafDifferences(actual, expected, `${prefix}${what}`)),
+  };
+}
+
+/**
+ * Differences between a PyInstaller spec, executed with the recorders, and the packager's props:
+ * the entry script, import paths and hook folders resolved under ROOT (the pipeline root), the data
+ * and binaries (repository sources resolved under ROOT, image sources as they are) with their
+ * folders, the hidden imports, excludes, the collection helpers called for each package, the
+ * executable's name, console and mode, and the copies beside the bundle.
+ */
+export function specDifferences(model: Pipeline, props: PyInstallerPackagerProps, record: SpecRecord, root: string): string[] {
+  const { problems, expect } = differences('spec: ');
+  expect('error', record.error, null);
+  expect('ROOT', record.root, root);
+  expect('Analysis count', record.analyses.length, 1);
+  const inRoot = (path: string) => `${root}/${path}`;
+  const source = (f: BundleFile) => ('repository' in f.source ? inRoot(f.source.repository) : f.source.image);
+  const a = record.analyses[0] ?? {};
+  expect('scripts', a.scripts, [inRoot(props.entryPoint)]);
+  expect('pathex', a.pathex, (props.importPaths ?? ['src']).map(inRoot));
+  expect('hookspath', a.hookspath, (props.hookPaths ?? []).map(inRoot));
+  expect('datas', a.datas, (props.datas ?? []).map((f) => [source(f), f.destination]));
+  expect('binaries', a.binaries, (props.binaries ?? []).map((f) => [source(f), f.destination]));
+  expect('hiddenimports', a.hiddenimports, props.hiddenImports ?? []);
+  expect('excludes', a.excludes, props.excludes ?? []);
+  expect('collection helpers', record.helperCalls, (props.collect ?? []).flatMap((c) => [
+    ...(c.dataFiles ? [{ helper: 'collect_data_files', package: c.package, options: c.includePyFiles ? { include_py_files: 'True' } : {} }] : []),
+    ...(c.submodules ? [{ helper: 'collect_submodules', package: c.package, options: {} }] : []),
+    ...(c.dynamicLibs ? [{ helper: 'collect_dynamic_libs', package: c.package, options: {} }] : []),
+  ]));
+  const oneFile = props.mode === 'one-file';
+  const app = model.name;
+  expect('EXE', record.exes, [{ name: app, console: props.console ?? true, exclude_binaries: !oneFile, one_file: oneFile }]);
+  expect('COLLECT', record.collects, oneFile ? [] : [{ name: app }]);
+  const bundleDir = oneFile ? record.distpath : `${record.distpath}/${app}`;
+  expect('BUNDLE_DIR', record.bundleDir, bundleDir);
+  expect('copies beside the bundle', record.copies, (props.besideBundle ?? []).map((f) => ['copy2', source(f), `${bundleDir}/${f.destination}`]));
+  return problems;
+}
+
+/** The props of the packager, as the preflight sees them: its entry, sources, import paths and modules. */
+function packagerInputs(spec: PackagerSpec): Record<string, unknown> {
+  if (spec.kind === 'zipapp') {
+    const sourceDir = spec.props.sourceDir ?? 'src';
+    return { entryScript: null, entryModule: spec.props.main.split(':')[0], repositorySources: [sourceDir], imageSources: [...spec.props.bundle ?? []], importPaths: [sourceDir], modules: [] };
+  }
+  const p = spec.props;
+  const files = [...p.datas ?? [], ...p.binaries ?? [], ...p.besideBundle ?? []];
+  return {
+    entryScript: p.entryPoint,
+    entryModule: null,
+    repositorySources: [...files.flatMap((f) => ('repository' in f.source ? [f.source.repository] : [])), ...p.hookPaths ?? []],
+    imageSources: files.flatMap((f) => ('image' in f.source ? [f.source.image] : [])),
+    importPaths: [...p.importPaths ?? ['src']],
+    modules: [...p.hiddenImports ?? [], ...(p.collect ?? []).map((c) => c.package)],
+  };
+}
+
+/** The stages of stage `k`'s chain, from the first: k and its parents, by the FROM names. */
+function chainOf(stages: readonly StageDefinition[], k: number): number[] {
+  const from = stages[k].from as { stage?: string };
+  const parent = from.stage === undefined ? -1 : stages.findIndex((s) => s.name === from.stage);
+  return parent < 0 ? [k] : [...chainOf(stages, parent), k];
+}
+
+/** The COPY steps of stage `k`, as the preflight has them: the package stage also copies the support folder into its workdir. */
+function copiesOf(model: Pipeline, spec: ModelSpec, k: number): Array<{ sources: string[]; destination: string }> {
+  const stages = spec.props.stages;
+  const own = (stages[k].steps ?? []).flatMap((step) => (step.kind === 'copy' ? [{ sources: [...step.sources], destination: step.destination }] : []));
+  if (k !== stages.length - 1) return own;
+  const workdir = chainOf(stages, k).reverse().map((i) => stages[i].workdir).find((w) => w !== undefined);
+  return [...own, { sources: [`${model.supportDir}/`], destination: `${workdir}/${model.supportDir}/` }];
+}
+
+/** The model the preflight must embed, computed from the spec (not from the preflight renderer). */
+export function expectedPreflightModel(model: Pipeline, spec: ModelSpec): Record<string, unknown> {
+  const stages = spec.props.stages;
+  const nearest = <T>(k: number, get: (s: StageDefinition) => T | undefined): [T, StageDefinition] | undefined => {
+    for (const i of chainOf(stages, k).reverse()) {
+      const value = get(stages[i]);
+      if (value !== undefined) return [value, stages[i]];
+    }
+    return undefined;
+  };
+  const kind = (manifest: string) => {
+    const base = manifest.split('/').pop();
+    return base === 'setup.py' || base === 'pyproject.toml' ? base : 'requirements.txt';
+  };
+  return {
+    title: model.title,
+    program: `${model.supportDir}/preflight.py`,
+    config: '.projenrc.ts',
+    stages: stages.map((s, k) => {
+      const python = nearest(k, (x) => x.python);
+      const deps = s.pythonDependencies;
+      return {
+        name: s.name,
+        parent: (s.from as { stage?: string }).stage ?? null,
+        workdir: nearest(k, (x) => x.workdir)?.[0] ?? '/',
+        copies: copiesOf(model, spec, k),
+        python: python ? { version: python[0].version, declaredBy: python[1].name } : null,
+        dependencies: deps ? { manifest: deps.manifest, kind: kind(deps.manifest), emptyFolders: [...deps.emptyFolders ?? []] } : null,
+      };
+    }),
+    package: { stage: stages[stages.length - 1].name, ...packagerInputs(spec.packager) },
+  };
+}
+
+/**
+ * The problems the preflight must report against an empty pipeline root for the stages in
+ * `scope` (indexes): each copy source of the dependency stage's chain (or the manifest that no
+ * copy step puts there), the package stage's missing entry, and a missing smoke check.
+ */
+function expectedProblemCount(model: Pipeline, spec: ModelSpec, scope: readonly number[]): number {
+  const stages = spec.props.stages;
+  let count = 0;
+  const dep = stages.findIndex((s) => s.pythonDependencies !== undefined);
+  if (dep >= 0 && scope.includes(dep)) {
+    const sources = chainOf(stages, dep).flatMap((k) => copiesOf(model, spec, k).flatMap((copy) => copy.sources));
+    count += Math.max(sources.length, 1);
+  }
+  if (scope.includes(stages.length - 1)) count += spec.packager.props.smokeCheck ? 1 : 2;
+  return count;
+}
+
+/**
+ * Differences between a generated preflight program, read back, and the model: it parses, its
+ * MODEL literal is the model (and what the module defines), it resolves the pipeline root, its
+ * smoke-check command splits into the launch command and the model's arguments, its --help
+ * works, and against an empty root it reports exactly the expected problems, never a traceback.
+ * `stage` is the stage given with --stage in the second run.
+ */
+export function preflightDifferences(model: Pipeline, spec: ModelSpec, record: PreflightRecord, root: string, stage: number): string[] {
+  const { problems, expect } = differences('preflight: ');
+  expect('error', record.error, null);
+  if (record.error) return problems;
+  const { rootFromProgram, ...literal } = record.model;
+  const smoke = literal.package.smokeCheck;
+  const expected = expectedPreflightModel(model, spec);
+  const { smokeCheck: _, ...pkg } = literal.package;
+  expect('MODEL', { ...literal, package: pkg }, expected);
+  expect('MODEL equals the module\'s', record.sameAsExecuted, true);
+  expect('root resolved from the program', record.root, root);
+  void rootFromProgram;
+  const declared = spec.packager.props.smokeCheck;
+  const launch = spec.packager.kind === 'zipapp' ? ['python3', `${model.name}/${model.name}.pyz`] : [`./${model.name}/${model.name}`];
+  expect('smoke check expected output', smoke?.expectedOutput ?? null, declared?.expectedOutput ?? null);
+  expect('smoke check command words', record.smokeWords, declared ? ['cd', 'dist', '&&', ...launch, ...declared.arguments ?? []] : null);
+  expect('smoke check regular expression compiles in Python', record.regexError, null);
+  expect('--help', [record.help.status, record.help.traceback, record.help.stderr], [0, null, '']);
+  const runs: Array<[string, PreflightRun, number[]]> = [
+    ['against an empty root', record.emptyRoot, spec.props.stages.map((_s, k) => k)],
+    [`against an empty root, --stage ${spec.props.stages[stage].name}`, record.emptyRootStage, chainOf(spec.props.stages, stage)],
+  ];
+  for (const [what, run, scope] of runs) {
+    const count = expectedProblemCount(model, spec, scope);
+    const summary = /^preflight: (\d+) problem\(s\)/m.exec(run.stdout);
+    expect(`${what}: traceback`, run.traceback, null);
+    expect(`${what}: problems`, summary ? Number(summary[1]) : run.stdout, count);
+    if (summary && Number(summary[1]) !== count) problems.push(`${what}: the preflight said:\n${run.stdout}`);
+    expect(`${what}: exit status`, run.status, count > 0 ? 1 : 0);
+    expect(`${what}: lines`, run.stdout.split('\n').filter((l) => l !== '' && !l.startsWith('preflight: ')), []);
+  }
+  return problems;
 }
