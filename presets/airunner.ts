@@ -1,5 +1,5 @@
 import { Project } from 'projen';
-import { BundleFile, CollectedPackage, DispatchWorkflow, PackagingPipeline, PyInstallerPackager, ReleaseWorkflow, StageDefinition, Step } from '../src';
+import { BundleFile, CollectedPackage, DispatchWorkflow, PackagingPipeline, PyInstallerPackager, ReleaseWorkflow, StageDefinition, Step, WorkflowGateOptions } from '../src';
 
 /*
  * The AiRunner build, as data: everything AiRunner-specific lives in this module.
@@ -161,8 +161,8 @@ export const AIRUNNER_STAGES: readonly StageDefinition[] = [
   },
 ];
 
-/** The AiRunner pipeline and its two workflows, in `project`. */
-export function addAiRunnerBuild(project: Project): PackagingPipeline {
+/** The AiRunner pipeline and its two workflows, in `project`; `gate` is the workflows' quality gate. */
+export function addAiRunnerBuild(project: Project, gate: WorkflowGateOptions): PackagingPipeline {
   const pipeline = new PackagingPipeline(project, 'AiRunner', {
     name: 'airunner',
     title: 'AiRunner',
@@ -195,7 +195,7 @@ export function addAiRunnerBuild(project: Project): PackagingPipeline {
     // This repository is also a Node project: keep its folders out of the build context.
     dockerignore: ['.projen', 'coverage', 'test-reports', '/lib', 'examples', 'test'],
   });
-  new ReleaseWorkflow(project, 'DockerRelease', { pipeline, fileName: 'docker-release', branch: 'master', timeoutMinutes: 60 });
-  new DispatchWorkflow(project, 'LinuxDispatch', { pipeline, fileName: 'linux-dispatch', timeoutMinutes: 120 });
+  new ReleaseWorkflow(project, 'DockerRelease', { pipeline, fileName: 'docker-release', branch: 'master', timeoutMinutes: 60, gate });
+  new DispatchWorkflow(project, 'LinuxDispatch', { pipeline, fileName: 'linux-dispatch', timeoutMinutes: 120, gate });
   return pipeline;
 }

@@ -9,7 +9,7 @@ import {
 import * as checks from '../model/checks';
 import { constructPath, ProblemList } from '../model/model-error';
 import { Pipeline, PipelineProps } from '../model/pipeline';
-import { DocumentedWorkflows } from '../docs/build-doc';
+import { DocumentedWorkflows } from '../docs/workflow-doc';
 
 export interface PackagingPipelineProps extends PipelineProps {
   /** More `.dockerignore` entries for this pipeline's build context, one pattern each. @default [] */

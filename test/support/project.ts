@@ -5,6 +5,7 @@ import { Project } from 'projen';
 import { Testing } from 'projen/lib/testing';
 import { addAiRunnerBuild } from '../../presets/airunner';
 import { addDesktopAppExample } from '../../presets/desktop-app';
+import { addGateTasks } from '../../presets/gate';
 import { ModelError } from '../../src';
 
 /** The repository root (where .projenrc.ts and the committed generated files are). */
@@ -15,11 +16,12 @@ export function emptyProject(): Project {
   return new Project({ name: 'test', outdir: mkdtempSync(join(tmpdir(), 'staged-build-')) });
 }
 
-/** A project with both presets (AiRunner and the example), as .projenrc.ts has them. */
+/** A project with both presets (AiRunner and the example) and the gate's tasks, as .projenrc.ts has them. */
 export function presetProject(): Project {
   const project = emptyProject();
-  addAiRunnerBuild(project);
-  addDesktopAppExample(project);
+  const gate = addGateTasks(project);
+  addAiRunnerBuild(project, gate);
+  addDesktopAppExample(project, gate);
   return project;
 }
 
