@@ -44,6 +44,8 @@ function props(change: (p: EditableProps) => void = () => {}): PackagingPipeline
     labelPrefix: 'org.example.build',
     stages: stages(),
     packager: new ZipappPackager({ main: 'app.cli:main' }),
+    // The tests' projects hold no application sources (the entry check has tests of its own).
+    sourcesElsewhere: true,
   };
   change(p);
   return p;
@@ -442,8 +444,8 @@ describe('npx projen with colliding pipelines prints the model error, not a stac
       `import { Project } from ${JSON.stringify(require.resolve('projen'))};`,
       `import { PackagingPipeline, synthOrExit, ZipappPackager } from ${JSON.stringify(src)};`,
       `const project = new Project({ name: 'bad', outdir: ${JSON.stringify(join(dir, 'out'))} });`,
-      `new PackagingPipeline(project, 'One', { name: 'one', labelPrefix: 'org.example', packager: new ZipappPackager({ main: 'a:b' }), stages: ${stagesJs} });`,
-      `new PackagingPipeline(project, 'Two', { name: 'two', labelPrefix: 'org.example', packager: new ZipappPackager({ main: 'a:b' }), stages: ${stagesJs.replace(/x\/app/g, 'y/app')} });`,
+      `new PackagingPipeline(project, 'One', { name: 'one', labelPrefix: 'org.example', packager: new ZipappPackager({ main: 'a:b' }), sourcesElsewhere: true, stages: ${stagesJs} });`,
+      `new PackagingPipeline(project, 'Two', { name: 'two', labelPrefix: 'org.example', packager: new ZipappPackager({ main: 'a:b' }), sourcesElsewhere: true, stages: ${stagesJs.replace(/x\/app/g, 'y/app')} });`,
       'synthOrExit(project);',
     ].join('\n'));
     const result = spawnSync(join(__dirname, '..', 'node_modules', '.bin', 'tsx'), [join(dir, 'projenrc.ts')], { encoding: 'utf8', cwd: join(__dirname, '..') });

@@ -198,6 +198,8 @@ export const validModel: fc.Arbitrary<ModelSpec> = fc.record({
     labelPrefix: m.labelPrefix,
     stages,
     packager: m.packager,
+    // The entry check reads the project's files; these projects hold no application sources.
+    sourcesElsewhere: true,
     ...(m.title !== undefined ? { title: m.title } : {}),
     ...(m.root !== undefined ? { root: m.root } : {}),
     ...(m.platform !== undefined ? { platform: m.platform } : {}),
