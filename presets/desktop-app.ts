@@ -24,12 +24,15 @@ export const DESKTOP_APP_STAGES: readonly StageDefinition[] = [
     python: { version: '3.11.2' },
     user: { name: USER, defaultId: '1000' },
     workdir: WORKDIR,
+    // As AiRunner's: the base on pushes to the default branch, the runtime on a release.
+    publish: 'branch',
   },
   {
     name: 'runtime',
     description: 'The application\'s Python dependencies, from its dependency manifest',
     from: { stage: 'base' },
     images: { standard: 'local/desktop-app:runtime', ci: 'local/desktop-app:runtime_ci' },
+    publish: 'release',
     env: { PYTHONPATH: DEPENDENCIES, PIP_DISABLE_PIP_VERSION_CHECK: '1' },
     pythonDependencies: { manifest: 'requirements.txt' },
     steps: [

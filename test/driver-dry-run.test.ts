@@ -44,7 +44,7 @@ describe('docker.sh --ci --dry-run build', () => {
 
   test('exits 0 and shows the three stages in order', () => {
     expect(result.status).toBe(0);
-    const headers = result.stdout.split('\n').filter((l) => l.startsWith('==> '));
+    const headers = result.stdout.split('\n').filter((l) => /^==> \[\d\/\d\] /.test(l));
     expect(headers.map((h) => h.split(' ')[2].replace(':', ''))).toEqual(['base', 'runtime', 'package']);
   });
 
@@ -66,7 +66,8 @@ describe('docker.sh --ci --dry-run build', () => {
     for (const command of commands) expect(mountFlags(command)).toEqual([]);
     expect(result.stdout).not.toMatch(/--volume|--mount|type=bind|\s-v\s/);
     const verbs = commands.map((c) => c[1]);
-    expect(verbs).toEqual(['build', 'build', 'build', 'create', 'start', 'cp', 'cp', 'rm']);
+    // The package container, then the smoke check's: the tarball copied in, never mounted.
+    expect(verbs).toEqual(['build', 'build', 'build', 'create', 'start', 'cp', 'cp', 'rm', 'create', 'cp', 'start', 'rm']);
     expect(commands.find((c) => c[1] === 'cp' && c[2].endsWith(':/app/dist/.'))).toBeDefined();
     expect(commands.find((c) => c[1] === 'cp' && c[2].endsWith(':/app/build/airunner.log'))).toBeDefined();
   });
@@ -108,8 +109,8 @@ describe('arguments', () => {
   test('no command prints the usage to stderr and exits with the usage status', () => {
     const result = run(EXAMPLE_DRIVER, []);
     expect(result.status).toBe(DRIVER_EXIT_CODES.usage.code);
-    expect(result.stderr).toMatch(/^Usage: \.\/bin\/docker\.sh \[--ci\] \[--dry-run\] <command>/);
-    for (const command of ['build_base', 'build_runtime', 'build_package', 'build', 'shell', 'clean', 'help']) {
+    expect(result.stderr).toMatch(/^Usage: \.\/bin\/docker\.sh \[--ci\] \[--dry-run\] \[--registry HOST\[:PORT\]\] <command> \[STAGE\.\.\.\]/);
+    for (const command of ['build_base', 'build_runtime', 'build_package', 'build', 'smoke', 'push', 'promote', 'pull', 'pull_or_build', 'shell', 'clean', 'help']) {
       expect(result.stderr).toMatch(new RegExp(`^  ${command} `, 'm'));
     }
   });

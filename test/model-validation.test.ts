@@ -17,6 +17,7 @@ function stages(): StageDefinition[] {
       systemPackages: ['python3'],
       user: { name: 'appuser' },
       workdir: '/app',
+      publish: 'branch',
     },
     {
       name: 'runtime',
@@ -44,6 +45,8 @@ function props(change: (p: EditableProps) => void = () => {}): PackagingPipeline
     labelPrefix: 'org.example.build',
     stages: stages(),
     packager: new ZipappPackager({ main: 'app.cli:main' }),
+    // The tests' projects hold no application sources (the entry check has tests of its own).
+    sourcesElsewhere: true,
   };
   change(p);
   return p;
@@ -176,6 +179,14 @@ describe('workflow settings are validated with the pipeline', () => {
   test('an invalid workflow file name', () => {
     expect(refusedWorkflow((project, pipeline) => new DispatchWorkflow(project, 'Dispatch', { pipeline, fileName: 'Linux Dispatch' })))
       .toMatch(/\[Dispatch\] fileName: "Linux Dispatch" is not a valid name/);
+  });
+
+  test('a release workflow for a pipeline with no stage marked publish: "branch" (it would publish nothing)', () => {
+    const project = emptyProject();
+    const pipeline = new PackagingPipeline(project, 'App', props((p) => { p.stages = p.stages.map(({ publish, ...stage }) => stage); }));
+    new ReleaseWorkflow(project, 'Release', { pipeline, fileName: 'release', registry: 'registry.example.test' });
+    expect(synthError(project).message).toMatch(/\[Release\] pipeline: no stage of app is marked publish: "branch"/);
+    expect(readdirSync(project.outdir)).toEqual([]);
   });
 
   test('images that name no registry cannot be pushed, unless the workflow names one', () => {
@@ -462,8 +473,8 @@ describe('npx projen with colliding pipelines prints the model error, not a stac
       `import { Project } from ${JSON.stringify(require.resolve('projen'))};`,
       `import { PackagingPipeline, synthOrExit, ZipappPackager } from ${JSON.stringify(src)};`,
       `const project = new Project({ name: 'bad', outdir: ${JSON.stringify(join(dir, 'out'))} });`,
-      `new PackagingPipeline(project, 'One', { name: 'one', labelPrefix: 'org.example', packager: new ZipappPackager({ main: 'a:b' }), stages: ${stagesJs} });`,
-      `new PackagingPipeline(project, 'Two', { name: 'two', labelPrefix: 'org.example', packager: new ZipappPackager({ main: 'a:b' }), stages: ${stagesJs.replace(/x\/app/g, 'y/app')} });`,
+      `new PackagingPipeline(project, 'One', { name: 'one', labelPrefix: 'org.example', packager: new ZipappPackager({ main: 'a:b' }), sourcesElsewhere: true, stages: ${stagesJs} });`,
+      `new PackagingPipeline(project, 'Two', { name: 'two', labelPrefix: 'org.example', packager: new ZipappPackager({ main: 'a:b' }), sourcesElsewhere: true, stages: ${stagesJs.replace(/x\/app/g, 'y/app')} });`,
       'synthOrExit(project);',
     ].join('\n'));
     const result = spawnSync(join(__dirname, '..', 'node_modules', '.bin', 'tsx'), [join(dir, 'projenrc.ts')], { encoding: 'utf8', cwd: join(__dirname, '..') });

@@ -8,6 +8,7 @@ import * as checks from '../model/checks';
 import { GENERATED_MARKER } from '../model/generated-marker';
 import { constructPath, ProblemList } from '../model/model-error';
 import { dispatchWorkflow } from '../workflows/dispatch-workflow';
+import { branchStages } from '../workflows/published-stages';
 import { WorkflowGate } from '../workflows/gate-job';
 import { releaseWorkflow, ReleaseWorkflowOptions } from '../workflows/release-workflow';
 import {
@@ -88,6 +89,9 @@ export class ReleaseWorkflow extends PipelineWorkflow<ReleaseWorkflowOptions> {
     super(project, id, pipeline, options, (problems, path) => {
       validateWorkflowOptions(problems, path, pipeline.model, options);
       if (options.branch !== undefined) checks.check(problems, path, 'branch', options.branch, checks.branchName);
+      if (branchStages(pipeline.model).length === 0) {
+        problems.add(path, 'pipeline', `no stage of ${pipeline.model.name} is marked publish: "branch", so this workflow would publish nothing; mark the first stage (the base) with publish: "branch"`);
+      }
     }, (gate) => releaseWorkflow(pipeline.model, options, gate));
     if (pipeline instanceof PackagingPipeline && pipeline.valid) {
       pipeline.registerWorkflow({

@@ -2,17 +2,19 @@ import { ImageStage } from '../model/image-stage';
 import { Pipeline } from '../model/pipeline';
 
 /*
- * Which images each workflow publishes. The release workflow (on a push to the branch) builds and
- * pushes the first stage, the one that changes least; the dispatch workflow (on a release) builds
- * the later image stages FROM it and pushes them, and packages.
+ * Which images each workflow publishes, as the model marks them (`publish` on a stage): the
+ * release workflow (on a push to its branch) builds and pushes the stages marked 'branch' (the
+ * base, which changes least); the dispatch workflow (on a release) pulls those by their input tag,
+ * builds the others FROM them, and pushes the stages marked 'release' once the package has passed
+ * its checks.
  */
 
 /** The stages the release workflow builds and pushes on every push to its branch. */
 export function branchStages(pipeline: Pipeline): ImageStage[] {
-  return pipeline.stages.slice(0, 1);
+  return pipeline.stages.filter((s) => s.props.publish === 'branch');
 }
 
-/** The image stages the dispatch workflow builds and pushes on a release (not the package stage). */
+/** The stages the dispatch workflow pushes on a release (after the package's checks). */
 export function releaseStages(pipeline: Pipeline): ImageStage[] {
-  return pipeline.stages.slice(1, -1);
+  return pipeline.stages.filter((s) => s.props.publish === 'release');
 }

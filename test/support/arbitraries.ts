@@ -192,12 +192,16 @@ export const validModel: fc.Arbitrary<ModelSpec> = fc.record({
     ...(d.workdir ? { workdir: d.workdir } : {}),
     ...(d.steps.length > 0 ? { steps: d.steps } : {}),
     ...(d.labels.length > 0 ? { labels: Object.fromEntries(d.labels) } : {}),
+    // The release workflow publishes the stages marked 'branch': the first one, as in the presets.
+    ...(i === 0 ? { publish: 'branch' as const } : {}),
   }));
   const props: EditableProps = {
     name: m.name,
     labelPrefix: m.labelPrefix,
     stages,
     packager: m.packager,
+    // The entry check reads the project's files; these projects hold no application sources.
+    sourcesElsewhere: true,
     ...(m.title !== undefined ? { title: m.title } : {}),
     ...(m.root !== undefined ? { root: m.root } : {}),
     ...(m.platform !== undefined ? { platform: m.platform } : {}),
