@@ -50,9 +50,16 @@ function registryGet(path: string): { status: number; body: string } {
 
 /** The registry's catalog with the tags of each repository: what a run could have pushed. */
 function registryContents(): Record<string, string[]> {
-  const catalog = registryGet('/v2/_catalog?n=10000');
-  if (catalog.status !== 200) throw new Error(`GET /v2/_catalog of ${REGISTRY} answered ${catalog.status}: ${catalog.body}`);
-  const repositories = (JSON.parse(catalog.body) as { repositories: string[] | null }).repositories ?? [];
+  // The catalog comes in pages (the registry serves at most 1000 names a page): follow them with `last`.
+  const repositories: string[] = [];
+  for (;;) {
+    const last = repositories.length > 0 ? `&last=${encodeURIComponent(repositories[repositories.length - 1])}` : '';
+    const catalog = registryGet(`/v2/_catalog?n=1000${last}`);
+    if (catalog.status !== 200) throw new Error(`GET /v2/_catalog of ${REGISTRY} answered ${catalog.status}: ${catalog.body}`);
+    const page = (JSON.parse(catalog.body) as { repositories: string[] | null }).repositories ?? [];
+    repositories.push(...page);
+    if (page.length < 1000) break;
+  }
   return Object.fromEntries(repositories.sort().map((repo) => {
     const tags = registryGet(`/v2/${repo}/tags/list`);
     return [repo, tags.status === 200 ? ((JSON.parse(tags.body) as { tags: string[] | null }).tags ?? []).sort() : []];
@@ -156,7 +163,7 @@ describeWithEngine('rehearsal of the example\'s workflows on this machine (engin
     const tags = tagsOf(`${published.slice(REGISTRY.length + 1)}/${IMAGE}`);
     expect(tags).toContain('runtime_ci');
     expect(tags.filter((t) => /^runtime_ci-[0-9a-f]{12}$/.test(t))).toHaveLength(1);
-    expect(result.releaseUploads).toEqual([['v1.0.0', 'rehearsal/staged-build', 'desktop-app-linux.tar.gz', 'desktop-app-linux.tar.gz.sha256']]);
+    expect(result.releaseUploads).toEqual([['v1.0.0', 'rehearsal/staged-build', 'dist/desktop-app-linux.tar.gz', 'dist/desktop-app-linux.tar.gz.sha256']]);
   });
 
   test('linux-dispatch with an empty registry: the base is built instead (and said so), the rest as before', () => {

@@ -41,7 +41,8 @@ check_checksums() {
       || die "${file} does not match the file it names"
     while read -r sum name; do
       [[ -n "${sum}" ]] || continue
-      covered+=("${folder}/${name}")
+      # A file in the working directory is named without "./", as it is given.
+      if [[ "${folder}" == . ]]; then covered+=("${name}"); else covered+=("${folder}/${name}"); fi
     done <"${file}"
   done
   for file in "$@"; do
