@@ -71,10 +71,13 @@ function tagsOf(repository: string): string[] {
   return registryContents()[repository] ?? [];
 }
 
-/** The local images whose names start with `prefix` (the rehearsal's own). */
+/** The local images whose names start with `prefix` (the rehearsal's own): name:tag, or the ID of one whose tag moved away. */
 function localImages(prefix: string): string[] {
-  const listed = docker(['images', '--format', '{{.Repository}}:{{.Tag}}']).stdout.split('\n');
-  return listed.filter((ref) => ref.startsWith(`${prefix}/`));
+  const listed = docker(['images', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}']).stdout.split('\n');
+  return listed.filter((line) => line.startsWith(`${prefix}/`)).map((line) => {
+    const [ref, id] = line.split(' ');
+    return ref.endsWith(':<none>') ? id : ref;
+  });
 }
 
 function removeLocalImages(prefix: string): void {
