@@ -172,7 +172,7 @@ start_dockerd() {
   command -v dockerd >/dev/null || die "dockerd not found; install the Debian package docker.io"
   # Own session and no inherited descriptors: the engine outlives this script
   # and its caller's process group, and never holds the caller's pipes open.
-  setsid nohup dockerd </dev/null >"$DOCKERD_LOG" 2>&1 &
+  exec_without_inherited_fds setsid nohup dockerd </dev/null >"$DOCKERD_LOG" 2>&1 &
   pid=$!
   # Recorded at once, so that docker-engine-stop.sh can stop it even if this
   # script is interrupted while waiting.
