@@ -242,3 +242,59 @@ describeWithEngine('The smoke check on the real engine', () => {
     if (run.status !== E.smoke.code) throw new Error(describeRun(run));
   });
 });
+
+describeWithEngine('test_ci_mode.sh runs the smoke check', () => {
+  let copy: string;
+
+  /** The PASS and FAIL lines of the copy's results log, and its last line. */
+  function results(): { pass: string[]; fail: string[]; last: string } {
+    const lines = readFileSync(join(copy, 'ci_mode_test_results.log'), 'utf8').split('\n').filter((l) => l !== '');
+    const checks = lines.map((l) => /^\S+ (PASS|FAIL) (.*)$/.exec(l)).filter((m): m is RegExpExecArray => m !== null);
+    return { pass: checks.filter((m) => m[1] === 'PASS').map((m) => m[2]), fail: checks.filter((m) => m[1] === 'FAIL').map((m) => m[2]), last: lines[lines.length - 1] ?? '' };
+  }
+
+  beforeAll(() => {
+    requireBaseImage();
+    copy = copyExample();
+  });
+
+  test('passes: the smoke command exited 0, and the kept container read back from the engine ran ./dist\'s package and printed the greeting', () => {
+    const run = runScript(copy, 'test_ci_mode.sh', ['--registry', REGISTRY]);
+    const got = results();
+    if (run.status !== 0) throw new Error(`${describeRun(run)}\n${got.fail.join('\n')}`);
+    expect(got.fail).toEqual([]);
+    const smoke = got.pass.filter((p) => p.startsWith('smoke check:'));
+    expect(smoke).toEqual([
+      expect.stringMatching(/^smoke check: '\.\/bin\/docker\.sh --ci smoke' exited 0/),
+      expect.stringContaining(`smoke check: the package of ./dist ran in a fresh container of this run's ${REGISTRY}/local/desktop-app:base_ci, exited 0, and printed /^Hello, smoke check!$/`),
+    ]);
+  });
+
+  test('fails on the smoke check alone when the built package does not run (its checksum made to match)', () => {
+    // A driver that builds for real, then puts a package that raises (with a matching checksum) in ./dist.
+    const wrapper = join(copy, '..', 'driver-broken-package.sh');
+    writeFileSync(wrapper, `#!/usr/bin/env bash
+set -euo pipefail
+"${join(copy, DRIVER)}" "$@"
+if [[ " $* " == *" build "* ]]; then
+  work=$(mktemp -d)
+  mkdir -p "$work/desktop-app/src"
+  printf 'raise SystemExit("broken on purpose")\\n' >"$work/desktop-app/src/__main__.py"
+  python3 -m zipapp "$work/desktop-app/src" -o "$work/desktop-app/desktop-app.pyz"
+  rm -r "$work/desktop-app/src"
+  tar -czf ${ARTIFACT} -C "$work" desktop-app
+  (cd dist && sha256sum desktop-app-linux.tar.gz >desktop-app-linux.tar.gz.sha256)
+  rm -rf "$work"
+fi
+`, { mode: 0o755 });
+    const run = expectFailure(runScript(copy, 'test_ci_mode.sh', ['--registry', REGISTRY, '--driver', wrapper]), 'test_ci_mode.sh with a broken package');
+    const got = results();
+    expect(run.status).not.toBe(0);
+    expect(got.last).toMatch(/^\d+ passed, 2 failed$/);
+    expect(got.fail).toEqual([
+      expect.stringMatching(/^smoke check: '\S+driver-broken-package\.sh --ci smoke' exited non-zero/),
+      expect.stringMatching(/^smoke check: the package of \.\/dist ran .*\(desktop-app_smoke_\S+: state "exited 1", not "exited 0"\)$/),
+    ]);
+    expect(got.pass.some((p) => p.startsWith('package creation:'))).toBe(true);
+  });
+});
