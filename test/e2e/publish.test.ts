@@ -132,7 +132,7 @@ describeWithEngine('Publishing to a real registry: push, promote, pull, pull_or_
     expect(imageId(moving)).toBeUndefined();
     const run = expectSuccess(driver(['--ci', '--registry', REGISTRY, 'pull', 'base']), 'pull base');
     expect(run.stdout).toContain(`pulled ${inputTag}, tagged ${moving}`);
-    expect(run.stderr).toContain(`${BUILDKIT_DOCKER} pull ${inputTag}`);
+    expect(run.stdout).toContain(`${BUILDKIT_DOCKER} pull ${inputTag}`);
     expect(imageId(inputTag)).toBe(before);
     expect(imageId(moving)).toBe(before);
   });
@@ -152,13 +152,13 @@ describeWithEngine('Publishing to a real registry: push, promote, pull, pull_or_
   test('pull_or_build pulls an image the registry has, and says so in one line; nothing is built', () => {
     const run = expectSuccess(driver(['--ci', '--registry', REGISTRY, 'pull_or_build', 'runtime']), 'pull_or_build runtime');
     expect(run.stdout).toMatch(/^pull_or_build runtime: pulled \S+:runtime_ci-[0-9a-f]{12} from the registry \(built from these same inputs\), so it is not rebuilt$/m);
-    expect(run.stderr).not.toMatch(/ build --file /);
+    expect(run.stdout).not.toMatch(/ build --file /);
   });
 
   test('pull_or_build builds an image the registry does not have, and says why', () => {
     const run = expectSuccess(driver(['--ci', '--registry', REGISTRY, 'pull_or_build', 'package']), 'pull_or_build package');
     expect(run.stdout).toMatch(/^pull_or_build package: building it, because \S+:package_ci-[0-9a-f]{12} is absent from the registry \(.*manifest unknown.*\)$/m);
-    expect(run.stderr).toContain(' build --file package/linux/Dockerfile.package ');
+    expect(run.stdout).toContain(' build --file package/linux/Dockerfile.package ');
     expect(run.stdout).toContain('<== smoke check passed');
   });
 
@@ -166,7 +166,7 @@ describeWithEngine('Publishing to a real registry: push, promote, pull, pull_or_
     const run = expectFailure(driver(['--ci', '--registry', DEAD_REGISTRY, 'pull_or_build', 'base']), 'pull_or_build from a dead registry');
     expect(run.status).toBe(E.registry.code);
     expect(errorLine(run)).toMatch(/pull_or_build base: pulling \S+ failed, so nothing was built \(only an absent image is built\)/);
-    expect(run.stderr).not.toMatch(/ build --file /);
+    expect(run.stdout).not.toMatch(/ build --file /);
   });
 
   test('promote pushes the moving tag, naming the same image as the input tag', () => {
@@ -207,8 +207,8 @@ describeWithEngine('The smoke check on the real engine', () => {
     const run = expectSuccess(driver(['--ci', '--registry', REGISTRY, 'smoke']), 'smoke');
     expect(run.stdout).toContain(`==> smoke check: python3 desktop-app/desktop-app.pyz --name 'smoke check' in a fresh container of ${REGISTRY}/local/desktop-app:base_ci`);
     expect(run.stdout).toMatch(/^ {4}Hello, smoke check!$/m);
-    expect(run.stderr).toMatch(/ cp dist\/desktop-app-linux\.tar\.gz desktop-app_smoke_\S+:\/tmp\/desktop-app-linux\.tar\.gz/);
-    expect(run.stderr).not.toMatch(/--volume|--mount|\s-v\s/);
+    expect(run.stdout).toMatch(/ cp dist\/desktop-app-linux\.tar\.gz desktop-app_smoke_\S+:\/tmp\/desktop-app-linux\.tar\.gz/);
+    expect(run.stdout).not.toMatch(/--volume|--mount|\s-v\s/);
   });
 
   test('a broken package fails the smoke command with the SMOKE status and one line naming the command, the output and the log', () => {
