@@ -49,10 +49,17 @@ function registryConfig(repository: string, tag: string): { config?: { Labels?: 
   return JSON.parse(spawnSync('curl', ['-s', '-L', '--max-time', '10', `${base}/blobs/${manifest.config.digest}`], { encoding: 'utf8' }).stdout);
 }
 
-/** Every local image reference under this process's registry path. */
+/**
+ * Every local image reference under this process's registry path: its tags, and the digests that
+ * a push or pull recorded (never an image ID, which other names may share).
+ */
 function ownImageRefs(): string[] {
-  const listed = docker(['images', '--format', '{{.Repository}}:{{.Tag}}']).stdout.split('\n');
-  return listed.filter((ref) => ref.startsWith(`${REGISTRY}/`));
+  const listed = docker(['images', '--digests', '--format', '{{.Repository}} {{.Tag}} {{.Digest}}']).stdout.split('\n');
+  return listed.flatMap((line) => {
+    const [repository, tag, digest] = line.split(' ');
+    if (!repository?.startsWith(`${REGISTRY}/`)) return [];
+    return [...(tag && tag !== '<none>' ? [`${repository}:${tag}`] : []), ...(digest && digest !== '<none>' ? [`${repository}@${digest}`] : [])];
+  });
 }
 
 /** Untags every local image under this process's registry path (the images of other runs stay). */
