@@ -107,7 +107,7 @@ start_registry() {
   start="$(now_us)"
   write_config
   # Own session and no inherited descriptors: it outlives this script and never holds its caller's pipes.
-  setsid nohup "$PACKAGE" serve "$REGISTRY_CONFIG" </dev/null >"$REGISTRY_LOG" 2>&1 &
+  exec_without_inherited_fds setsid nohup "$PACKAGE" serve "$REGISTRY_CONFIG" </dev/null >"$REGISTRY_LOG" 2>&1 &
   pid=$!
   # Recorded at once, so that registry-stop.sh can stop it even if this script is interrupted.
   printf '%s %s\n' "$pid" "$(start_time_of "$pid")" >"$REGISTRY_PID_FILE"

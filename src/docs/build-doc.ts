@@ -6,6 +6,7 @@ import { driverExitCodes } from '../shell/exit-codes';
 import { asAndClause } from '../model/shell-syntax';
 import { VALIDATION_RESULTS_LOG } from '../shell/validation-script';
 import { bundleSection, preflightSection } from './preflight-doc';
+import { publishSection, smokeRunSection } from './publish-doc';
 import { DocumentedWorkflows, workflowSection } from './workflow-doc';
 
 /**
@@ -99,6 +100,8 @@ export function renderBuildDoc(pipeline: Pipeline, workflows: DocumentedWorkflow
     '`DOCKER=/path/to/docker` selects the client. BuildKit is used when `docker buildx` is present or `DOCKER_BUILDKIT=1`;',
     'otherwise the legacy builder (`DOCKER_BUILDKIT=0`). The generated Dockerfiles work with both.',
     '',
+    ...smokeRunSection(pipeline),
+    ...publishSection(pipeline),
   );
   out.push(...workflowSection(pipeline, workflows));
   out.push(
@@ -112,6 +115,7 @@ export function renderBuildDoc(pipeline: Pipeline, workflows: DocumentedWorkflow
     '- Image building: each image exists and carries the run\'s ID label (an image left from an earlier run fails).',
     '- File system isolation: no container of the run and no build step had access to the host (how, below).',
     `- Package creation: \`./${pipeline.artifactPath}\` exists, is non-empty and matches \`./${pipeline.checksumPath}\`.`,
+    `- Smoke check: \`${driver} --ci smoke\` runs the package of \`./dist\` and exits 0, and the container it ran in, read back from the engine, holds that package, exited 0 and printed the expected output.`,
     '- Configuration correctness: image labels, user and working directory match the model; the user of each image has a non-zero UID and GID '
       + '(checked with `id` in a probe container of the script\'s own); the files in `./dist` belong to `HOST_UID:HOST_GID`.',
     '',
