@@ -1,6 +1,7 @@
 import { spawnSync } from 'child_process';
 import { DockerfileParser } from 'dockerfile-ast';
 import { execForm, quoteValue, renderDockerfile, shellArray, shellQuote } from '../src';
+import { tempFolder } from './support/temp';
 
 const TRICKY = ['plain', 'with space', "it's", 'say "hi"', 'back\\slash', '$HOME and ${PATH}', '`date`', '*', 'a;b&&c|d', '', "'\"'\"'", 'a=b', 'do', '#x', '~'];
 
@@ -261,5 +262,14 @@ describe('shell words that look like syntax', () => {
     expect(caseFunction('f', 'c', [['k', 'plain']])[1]).toBe('f() {');
     expect(caseFunction('f', 'c', [['k', '$HOME']])[1]).toBe('# shellcheck disable=SC2016 # single-quoted on purpose: literal text from the model');
     expect(caseFunction('f', 'c', [['k', 'a\\b `x`']])[1]).toBe('# shellcheck disable=SC2016,SC1003 # single-quoted on purpose: literal text from the model');
+  });
+
+  test('literal text that starts with "~" (a description "~/;#Y", found by the property suite) passes shellcheck', () => {
+    const { caseFunction } = require('../src/shell/shell-quote') as typeof import('../src/shell/shell-quote');
+    const script = ['#!/usr/bin/env bash', ...caseFunction('stage_description', 'c', [['base', '~/;#Y'], ['other', '~']]), 'stage_description base', ''].join('\n');
+    const { shellcheck } = require('./support/linters') as typeof import('./support/linters');
+    const file = `${tempFolder('tilde')}/data.sh`;
+    (require('fs') as typeof import('fs')).writeFileSync(file, script);
+    expect(shellcheck(file)).toEqual([]);
   });
 });

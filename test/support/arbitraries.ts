@@ -192,8 +192,8 @@ export const validModel: fc.Arbitrary<ModelSpec> = fc.record({
     ...(d.workdir ? { workdir: d.workdir } : {}),
     ...(d.steps.length > 0 ? { steps: d.steps } : {}),
     ...(d.labels.length > 0 ? { labels: Object.fromEntries(d.labels) } : {}),
-    // The release workflow publishes the stages marked 'branch': the first one, as in the presets.
-    ...(i === 0 ? { publish: 'branch' as const } : {}),
+    // As in the presets: the first stage is published on the branch, the later image stages on a release.
+    ...(i === 0 ? { publish: 'branch' as const } : i < drafts.length - 1 ? { publish: 'release' as const } : {}),
   }));
   const props: EditableProps = {
     name: m.name,
