@@ -144,6 +144,18 @@ describeWithEngine('Publishing to a real registry: push, promote, pull, pull_or_
     expect(imageId(moving)).toBe(before);
   });
 
+  test('a BuildKit build with a registry imports the registry\'s cache manifest (input tag) and reports its RUN steps CACHED', () => {
+    // Not a fresh machine: the engine's own build cache may hold these steps too (removing it is
+    // machine-wide here), so this shows that the cache reference reaches the registry and is imported.
+    removeOwnImages();
+    const run = expectSuccess(driver(['--ci', '--registry', REGISTRY, 'build_base']), 'build_base');
+    const inputTag = inputTagIn(run.stdout, 'base');
+    expect(run.stdout).toMatch(new RegExp(`importing cache manifest from ${inputTag.replace(/[.]/g, '\\.')}\\b`));
+    const runSteps = run.stdout.split('\n').filter((l) => /^#\d+ \[\d+\/\d+\] RUN /.test(l)).map((l) => l.split(' ')[0]);
+    expect(runSteps.length).toBeGreaterThan(0);
+    for (const step of runSteps) expect(run.stdout).toMatch(new RegExp(`^${step} CACHED$`, 'm'));
+  });
+
   test('pull of an image the registry does not have exits with the ABSENT status, in one line', () => {
     const run = expectFailure(driver(['--ci', '--registry', REGISTRY, 'pull', 'package']), 'pull package');
     expect(run.status).toBe(E.pullAbsent.code);
