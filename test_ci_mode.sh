@@ -11,7 +11,7 @@ readonly RESULTS_LOG=ci_mode_test_results.log
 readonly RUN_MARKER_PREFIX=build/.inside-
 
 # --- The pipeline model (generated) ---
-# shellcheck disable=SC2034 # shared by the driver and the validation script; each reads part of it
+# shellcheck disable=SC2034,SC2016 # shared by the driver and the validation script; each reads part of it
 readonly \
   PIPELINE=airunner \
   PIPELINE_TITLE=AiRunner \
@@ -24,12 +24,23 @@ readonly \
   BUILD_LOG=build/build.log \
   PACKAGER_LOG=build/airunner.log \
   DEFAULT_IMAGE_ID=1000 \
-  REQUIRES_BUILDKIT=0
+  REQUIRES_BUILDKIT=0 \
+  INPUT_HASH_LENGTH=12 \
+  SMOKE_STAGE=base \
+  SMOKE_SCRIPT='mkdir -p /tmp/smoke && tar -xzf /tmp/airunner-linux.tar.gz -C /tmp/smoke && cd /tmp/smoke && exec ./airunner/airunner "$@"' \
+  SMOKE_COMMAND='./airunner/airunner --help' \
+  SMOKE_EXPECTED_OUTPUT='^usage: airunner' \
+  SMOKE_TARBALL=/tmp/airunner-linux.tar.gz
 # shellcheck disable=SC2034
 LABEL_PIPELINE=com.capsize-games.airunner.pipeline \
 LABEL_STAGE=com.capsize-games.airunner.stage \
 LABEL_RUN_ID=com.capsize-games.airunner.run-id
-readonly STAGES=(base runtime package)
+# shellcheck disable=SC2034
+readonly \
+  STAGES=(base runtime package) \
+  PUBLISHED_STAGES=(base runtime) \
+  SMOKE_ARGUMENTS=(--help) \
+  SMOKE_ENVIRONMENT=('QT_QPA_PLATFORM=offscreen' 'DEV_ENV=0' 'AIRUNNER_ENVIRONMENT=prod')
 
 # The image of a stage in a build mode: stage_image STAGE/MODE
 stage_image() {
@@ -110,6 +121,15 @@ stage_workdir() {
   esac
 }
 
+# When the workflows publish a stage's image (branch or release); none for the others
+stage_publish() {
+  case "$1" in
+    base) printf '%s\n' branch ;;
+    runtime) printf '%s\n' release ;;
+    *) return 1 ;;
+  esac
+}
+
 # The paths a stage needs from the repository (what it copies; for the package stage, the packager's inputs too)
 stage_inputs() {
   case "$1" in
@@ -151,6 +171,72 @@ read_env_file_value() {
     return 1
   fi
   if [[ -n "${target}" ]]; then printf -v "${target}" '%s' "${found}"; else printf '%s' "${found}"; fi
+}
+
+# --- Image names and the registry ---
+
+# A registry is HOST[:PORT], optionally followed by a path under which the images go
+# (127.0.0.1:5000/ci-run-7): lowercase, as Docker's reference grammar has it.
+readonly REGISTRY_PATTERN='^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?(/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*)*$'
+
+# registry_problem VALUE: why VALUE is not a registry (nothing when it is one).
+registry_problem() {
+  local value=$1
+  if [[ -z "${value}" ]]; then
+    printf 'is empty'
+  elif ! [[ "${value}" =~ ${REGISTRY_PATTERN} ]]; then
+    printf 'is not HOST[:PORT][/PATH] in lowercase (e.g. ghcr.io/owner or 127.0.0.1:5000)'
+  fi
+}
+
+# The registry host an image name starts with (Docker's rule: a first component with ".", ":" or
+# "localhost"); fails when the name has none (Docker would take docker.io for it).
+registry_host() {
+  local name=$1 first
+  [[ "${name}" == */* ]] || return 1
+  first=${name%%/*}
+  [[ "${first}" == *.* || "${first}" == *:* || "${first}" == localhost ]] || return 1
+  printf '%s\n' "${first}"
+}
+
+# with_registry NAME: NAME under REGISTRY ('' leaves it as it is): REGISTRY replaces the name's
+# registry host, or goes in front of a name that has none.
+# ghcr.io/owner/app:linux_ci -> 127.0.0.1:5000/owner/app:linux_ci; local/app:base -> 127.0.0.1:5000/local/app:base
+with_registry() {
+  local name=$1 host
+  if [[ -z "${REGISTRY:-}" ]]; then
+    printf '%s\n' "${name}"
+  elif host=$(registry_host "${name}"); then
+    printf '%s/%s\n' "${REGISTRY}" "${name#"${host}"/}"
+  else
+    printf '%s/%s\n' "${REGISTRY}" "${name}"
+  fi
+}
+
+# --- Smoke check output ---
+
+# smoke_output_matches PATTERN FILE: whether the text of FILE matches PATTERN, a regular expression
+# of the model (Python's re, multi-line: ^ and $ match at each line), as the preflight reads it.
+smoke_output_matches() {
+  python3 -c '
+import re, sys
+with open(sys.argv[2], encoding="utf-8", errors="replace") as output:
+    sys.exit(0 if re.search(sys.argv[1], output.read(), re.MULTILINE) else 1)
+' "$1" "$2"
+}
+
+# output_tail FILE: its last non-blank line, without control characters, at most 200 characters
+# ("(no output)" when there is none).
+output_tail() {
+  local line
+  line=$(tr -d '\000-\010\013-\037\177' <"$1" 2>/dev/null | awk 'NF { last = $0 } END { print last }')
+  if [[ -z "${line}" ]]; then
+    printf '(no output)'
+  elif [[ ${#line} -gt 200 ]]; then
+    printf '%s...' "${line:0:200}"
+  else
+    printf '%s' "${line}"
+  fi
 }
 
 # --- Validation: recorded docker calls ---
@@ -771,12 +857,15 @@ check_marker() {
 
 usage() {
   cat <<USAGE
-Usage: ${VALIDATION_SCRIPT} [--docker PATH] [--driver PATH] [--image STAGE=REF]... [--label-prefix PREFIX]
+Usage: ${VALIDATION_SCRIPT} [--docker PATH] [--driver PATH] [--image STAGE=REF]... [--label-prefix PREFIX] [--registry HOST[:PORT]]
 
 Builds the ${PIPELINE_TITLE} pipeline in CI mode with ${DRIVER_PATH} and checks, for this run only:
   image building        every stage image exists and carries this run's ID label
   isolation             no container of the run and no build step had access to the host (below)
   package creation      ./${ARTIFACT} exists, is non-empty, and matches ./${CHECKSUM}
+  smoke check           '${DRIVER_PATH} --ci smoke' runs the package of ./dist in a fresh container
+                        of this run's ${SMOKE_STAGE} image: it exits 0, and its output matches
+                        /${SMOKE_EXPECTED_OUTPUT}/ (read back from the container)
   configuration         image labels, user and workdir match the model; each image's user has a
                         non-zero UID and GID; ./dist belongs to HOST_UID:HOST_GID
 
@@ -814,6 +903,8 @@ Options:
   --driver PATH         build driver to run (default: ${DRIVER_PATH})
   --image STAGE=REF     check REF as the CI image of STAGE (default: the model's images)
   --label-prefix PREFIX label prefix of the images (default: ${LABEL_PIPELINE%.pipeline})
+  --registry HOST[:PORT] the registry the driver puts the images under (default: \$BUILD_REGISTRY;
+                        passed on to the driver as BUILD_REGISTRY)
   -h, --help            this text
 
 Results: timestamped lines in ./${RESULTS_LOG}; the last line is "N passed, M failed";
@@ -859,7 +950,7 @@ image_for() {
       return 0
     fi
   done
-  stage_image "${stage}/ci"
+  with_registry "$(stage_image "${stage}/ci")"
 }
 
 image_label() {
@@ -944,6 +1035,56 @@ check_package() {
   check "configuration: every file in ./dist belongs to ${ids} (HOST_UID:HOST_GID)" dist_owned_by "${ids}"
 }
 
+# The driver's smoke command, run through the recording client while the engine is watched (the
+# build ran the check on the staged package already; this runs it on ./dist's package).
+check_smoke_run() {
+  local started=${SECONDS}
+  log "Smoke check: ${DRIVER} --ci smoke (run ${RUN_ID})"
+  if BUILD_RUN_ID=${RUN_ID} KEEP_CONTAINERS=1 DOCKER=${WORK}/bin/docker PATH=${WORK}/bin:${PATH} \
+    "${DRIVER}" --ci smoke >>"${RESULTS_LOG}" 2>&1; then
+    pass "smoke check: '${DRIVER} --ci smoke' exited 0 ($((SECONDS - started))s)"
+  else
+    fail "smoke check: '${DRIVER} --ci smoke' exited non-zero; its output is above in ./${RESULTS_LOG}"
+  fi
+}
+
+# The smoke check, read back from the engine: the last container of the run made from this run's
+# image of the first stage (the kept smoke-check container) holds ./dist's tarball, exited 0, and
+# its output matches the model's pattern.
+check_smoke_container() {
+  local image image_id id created_at name _ found='' problem
+  image=$(image_for "${SMOKE_STAGE}")
+  image_id=$(image_field "${image}" .Id || true)
+  local what="smoke check: the package of ./dist ran in a fresh container of this run's ${image}, exited 0, and printed /${SMOKE_EXPECTED_OUTPUT}/"
+  while read -r id created_at name _; do
+    if [[ -n "${image_id}" && "$("${DOCKER}" container inspect --format '{{.Image}} {{ index .Config.Labels "'"${LABEL_RUN_ID}"'" }}' "${id}" 2>/dev/null)" == "${image_id} ${RUN_ID}" ]]; then
+      found=${id}
+      break
+    fi
+  done < <(tac "${WATCH_DIR}/created")
+  if [[ -z "${found}" ]]; then
+    fail "${what} (no kept container of this run was made from ${image}${image_id:+ (${image_id})})"
+    return 0
+  fi
+  problem=$(smoke_container_problem "${found}")
+  if [[ -z "${problem}" ]]; then pass "${what} (${name})"; else fail "${what} (${name}: ${problem})"; fi
+}
+
+# What is wrong with the smoke-check container ID ('' when nothing): it must hold the tarball of
+# ./dist, have exited 0, and its output must match.
+smoke_container_problem() {
+  local id=$1 state copied
+  state=$("${DOCKER}" container inspect --format '{{.State.Status}} {{.State.ExitCode}}' "${id}" 2>/dev/null || true)
+  copied=$("${DOCKER}" cp "${id}:${SMOKE_TARBALL}" - 2>/dev/null | tar -xOf - 2>/dev/null | sha256sum | cut -d ' ' -f 1)
+  if [[ ! -f "${ARTIFACT}" || "${copied}" != "$(sha256sum <"${ARTIFACT}" | cut -d ' ' -f 1)" ]]; then
+    printf 'its %s is not ./%s' "${SMOKE_TARBALL}" "${ARTIFACT}"
+  elif [[ "${state}" != 'exited 0' ]]; then
+    printf 'state "%s", not "exited 0"' "${state}"
+  elif ! "${DOCKER}" logs "${id}" >"${WORK}/smoke.out" 2>&1 || ! smoke_output_matches "${SMOKE_EXPECTED_OUTPUT}" "${WORK}/smoke.out"; then
+    printf "its output does not match; it ends: '%s'" "$(output_tail "${WORK}/smoke.out")"
+  fi
+}
+
 checksum_matches() {
   [[ -f "${CHECKSUM}" ]] && (cd "$(dirname "${ARTIFACT}")" && sha256sum --check --status "$(basename "${CHECKSUM}")")
 }
@@ -987,11 +1128,18 @@ main() {
       --label-prefix)
         [[ $# -ge 2 ]] || die "--label-prefix needs a prefix"
         LABEL_PIPELINE=$2.pipeline; LABEL_STAGE=$2.stage; LABEL_RUN_ID=$2.run-id; shift 2 ;;
+      --registry) [[ $# -ge 2 ]] || die "--registry needs HOST[:PORT]"; BUILD_REGISTRY=$2; shift 2 ;;
       -h | --help) usage; exit 0 ;;
       *) die "unknown argument '$1'; see --help" ;;
     esac
   done
   LABEL_PROBE=${LABEL_PIPELINE%.pipeline}.validation-probe
+  # The driver reads the registry from BUILD_REGISTRY; the image names checked here follow it.
+  REGISTRY=${BUILD_REGISTRY:-}
+  if [[ -n "${REGISTRY}" ]]; then
+    [[ -z "$(registry_problem "${REGISTRY}")" ]] || die "the registry '${REGISTRY}' $(registry_problem "${REGISTRY}")"
+    export BUILD_REGISTRY=${REGISTRY}
+  fi
   # The real client, as an absolute path: the recording client runs it, whatever PATH says.
   local real
   real=$(command -v "${DOCKER}" 2>/dev/null) || die "docker client '${DOCKER}' not found; install Docker or pass --docker PATH"
@@ -1001,8 +1149,8 @@ main() {
   "${DOCKER}" info >/dev/null 2>&1 || die "cannot reach the Docker engine with '${DOCKER}'; start dockerd or set DOCKER_HOST"
   [[ -x "${DRIVER}" ]] || die "build driver '${DRIVER}' is missing or not executable; run 'npx projen' or pass --driver PATH"
   local tool
-  for tool in mkfifo realpath date find tac sha256sum tar; do
-    command -v "${tool}" >/dev/null 2>&1 || die "'${tool}' is missing on this host; install coreutils/findutils/tar"
+  for tool in mkfifo realpath date find tac sha256sum tar python3; do
+    command -v "${tool}" >/dev/null 2>&1 || die "'${tool}' is missing on this host; install coreutils/findutils/tar/python3"
   done
   PASSED=0
   FAILED=0
@@ -1021,6 +1169,7 @@ main() {
   write_recording_client "${DOCKER}" "${WORK}"
   start_watch
   check_driver_build
+  check_smoke_run
   stop_watch
   check_recorded_calls
   check_dockerfiles
@@ -1028,6 +1177,7 @@ main() {
   check_marker
   check_images
   check_package
+  check_smoke_container
 
   log "Removing this run's containers, volumes and temporary files; the images stay (they are the build's output)."
   # The last line, without a timestamp, so that test runners can read it.

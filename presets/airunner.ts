@@ -1,5 +1,5 @@
 import { Project } from 'projen';
-import { BundleFile, CollectedPackage, DispatchWorkflow, PackagingPipeline, PyInstallerPackager, ReleaseWorkflow, StageDefinition, Step } from '../src';
+import { BundleFile, CollectedPackage, DispatchWorkflow, PackagingPipeline, PyInstallerPackager, ReleaseWorkflow, StageDefinition, Step, WorkflowGateOptions } from '../src';
 
 /*
  * The AiRunner build, as data: everything AiRunner-specific lives in this module.
@@ -123,12 +123,16 @@ export const AIRUNNER_STAGES: readonly StageDefinition[] = [
     python: { version: '3.10.12' },
     user: { name: USER, home: HOME, defaultId: '1000' },
     workdir: WORKDIR,
+    // Pushed on every push to master (docker-release): it changes rarely, and releases pull it.
+    publish: 'branch',
   },
   {
     name: 'runtime',
     description: 'Python dependencies and runtime environment',
     from: { stage: 'base' },
     images: images('linux_build_runtime'),
+    // Pushed by a release (linux-dispatch), once the package built FROM it has passed its checks.
+    publish: 'release',
     env: {
       PYTHONUSERBASE: PYTHON_USER_BASE,
       PATH: `${PYTHON_USER_BASE}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
@@ -161,8 +165,8 @@ export const AIRUNNER_STAGES: readonly StageDefinition[] = [
   },
 ];
 
-/** The AiRunner pipeline and its two workflows, in `project`. */
-export function addAiRunnerBuild(project: Project): PackagingPipeline {
+/** The AiRunner pipeline and its two workflows, in `project`; `gate` is the workflows' quality gate. */
+export function addAiRunnerBuild(project: Project, gate: WorkflowGateOptions): PackagingPipeline {
   const pipeline = new PackagingPipeline(project, 'AiRunner', {
     name: 'airunner',
     title: 'AiRunner',
@@ -191,11 +195,14 @@ export function addAiRunnerBuild(project: Project): PackagingPipeline {
         description: 'every module main.py imports at start (torch, PySide6, the database layer) loads from the bundle; --help needs no display',
       },
     }),
+    // AiRunner's sources (src/airunner/main.py, setup.py) are in its own repository, not in this one:
+    // the entry is checked by the preflight in AiRunner's checkout, not at synthesis here.
+    sourcesElsewhere: true,
     paths: { driver: 'src/airunner/bin/docker.sh', support: 'package/linux', validationScript: 'test_ci_mode.sh', docs: 'docs/BUILD.md' },
     // This repository is also a Node project: keep its folders out of the build context.
     dockerignore: ['.projen', 'coverage', 'test-reports', '/lib', 'examples', 'test'],
   });
-  new ReleaseWorkflow(project, 'DockerRelease', { pipeline, fileName: 'docker-release', branch: 'master', timeoutMinutes: 60 });
-  new DispatchWorkflow(project, 'LinuxDispatch', { pipeline, fileName: 'linux-dispatch', timeoutMinutes: 120 });
+  new ReleaseWorkflow(project, 'DockerRelease', { pipeline, fileName: 'docker-release', branch: 'master', timeoutMinutes: 60, gate });
+  new DispatchWorkflow(project, 'LinuxDispatch', { pipeline, fileName: 'linux-dispatch', timeoutMinutes: 120, gate });
   return pipeline;
 }

@@ -1,5 +1,5 @@
 import { Project } from 'projen';
-import { PackagingPipeline, StageDefinition, Step, ZipappPackager } from '../src';
+import { DispatchWorkflow, PackagingPipeline, ReleaseWorkflow, StageDefinition, Step, WorkflowGateOptions, ZipappPackager } from '../src';
 
 /*
  * A small, runnable Python desktop application (examples/desktop-app) built with the same
@@ -24,12 +24,15 @@ export const DESKTOP_APP_STAGES: readonly StageDefinition[] = [
     python: { version: '3.11.2' },
     user: { name: USER, defaultId: '1000' },
     workdir: WORKDIR,
+    // As AiRunner's: the base on pushes to the default branch, the runtime on a release.
+    publish: 'branch',
   },
   {
     name: 'runtime',
     description: 'The application\'s Python dependencies, from its dependency manifest',
     from: { stage: 'base' },
     images: { standard: 'local/desktop-app:runtime', ci: 'local/desktop-app:runtime_ci' },
+    publish: 'release',
     env: { PYTHONPATH: DEPENDENCIES, PIP_DISABLE_PIP_VERSION_CHECK: '1' },
     pythonDependencies: { manifest: 'requirements.txt' },
     steps: [
@@ -48,9 +51,17 @@ export const DESKTOP_APP_STAGES: readonly StageDefinition[] = [
   },
 ];
 
-/** The example pipeline, rooted at examples/desktop-app. */
-export function addDesktopAppExample(project: Project): PackagingPipeline {
-  return new PackagingPipeline(project, 'DesktopApp', {
+/** The example's workflows: inactive on GitHub (not in the repository's .github/workflows), rehearsed locally. */
+const WORKFLOW_DIRECTORY = 'examples/desktop-app/.github/workflows';
+/** The registry the example's workflows publish to (its images name none: the driver puts it in front). */
+const REGISTRY = 'registry.example.test';
+
+/**
+ * The example pipeline, rooted at examples/desktop-app, with the same two workflows as AiRunner
+ * (`gate` is their quality gate), which test/e2e/rehearsal.test.ts runs on a local engine and registry.
+ */
+export function addDesktopAppExample(project: Project, gate: WorkflowGateOptions): PackagingPipeline {
+  const pipeline = new PackagingPipeline(project, 'DesktopApp', {
     name: 'desktop-app',
     title: 'Desktop App example',
     root: 'examples/desktop-app',
@@ -68,4 +79,8 @@ export function addDesktopAppExample(project: Project): PackagingPipeline {
     }),
     paths: { driver: 'bin/docker.sh' },
   });
+  const workflow = { pipeline, directory: WORKFLOW_DIRECTORY, registry: REGISTRY, gate };
+  new ReleaseWorkflow(project, 'DesktopAppRelease', { ...workflow, fileName: 'docker-release', branch: 'main' });
+  new DispatchWorkflow(project, 'DesktopAppDispatch', { ...workflow, fileName: 'linux-dispatch' });
+  return pipeline;
 }

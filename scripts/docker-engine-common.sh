@@ -20,6 +20,17 @@ die() {
 }
 
 # Microseconds since the epoch, from bash's EPOCHREALTIME (locale-proof).
+# Runs "$@" (exec) with no inherited descriptor above 2: a daemon must not keep its caller's
+# files open, e.g. the lock of `flock LOCKFILE bash scripts/...`, which it would then hold forever.
+exec_without_inherited_fds() {
+  local fd
+  for fd in /proc/self/fd/*; do
+    fd=${fd##*/}
+    if ((fd > 2)); then exec {fd}>&- 2>/dev/null || true; fi
+  done
+  exec "$@"
+}
+
 now_us() {
   printf '%s' "${EPOCHREALTIME/[.,]/}"
 }

@@ -23,6 +23,7 @@ CONTAINERD_PID_FILE="/var/run/docker/containerd/containerd.pid"
 
 ROOTFS=""        # temporary debootstrap target, removed on exit
 ENGINE_STATE=""  # "already running" or "started (pid N)", for the summary
+REGISTRY_STATE="" # where the registry answers, for the summary
 
 usage() {
   cat <<EOF
@@ -37,6 +38,9 @@ machine (root, no registry), so that 'npx projen test' runs everything:
                (scripts/docker-engine-stop.sh with the same state folder stops it again)
   3. image:    build ${IMAGE} with debootstrap from the host's Debian mirror
                and docker import, unless it is present
+  4. registry: scripts/registry.sh: a real registry on loopback (\$STAGED_BUILD_REGISTRY,
+               default 127.0.0.1:5000) for the publishing tests; its state folder is
+               \$REGISTRY_STATE_DIR (scripts/registry-stop.sh stops it again)
 
 Idempotent: when everything is present it does nothing. An engine that was
 already running is left alone and not recorded, so the stop script keeps it.
@@ -172,7 +176,7 @@ start_dockerd() {
   command -v dockerd >/dev/null || die "dockerd not found; install the Debian package docker.io"
   # Own session and no inherited descriptors: the engine outlives this script
   # and its caller's process group, and never holds the caller's pipes open.
-  setsid nohup dockerd </dev/null >"$DOCKERD_LOG" 2>&1 &
+  exec_without_inherited_fds setsid nohup dockerd </dev/null >"$DOCKERD_LOG" 2>&1 &
   pid=$!
   # Recorded at once, so that docker-engine-stop.sh can stop it even if this
   # script is interrupted while waiting.
@@ -315,6 +319,24 @@ ensure_base_image() {
 
 # --- main ---------------------------------------------------------------------
 
+# --- step 4: registry ----------------------------------------------------------
+
+# The publishing tests push to and pull from a real registry: scripts/registry.sh serves one. Where
+# this script cannot install packages (not root, not Debian), a missing registry only means that
+# those tests cannot run, so it is reported, not fatal.
+ensure_registry() {
+  local registry_script
+  registry_script="$(dirname "${BASH_SOURCE[0]}")/registry.sh"
+  if bash "$registry_script"; then
+    REGISTRY_STATE="on ${STAGED_BUILD_REGISTRY:-127.0.0.1:5000}"
+  elif is_root && is_debian; then
+    die "the registry could not be started (see above); fix the cause and rerun"
+  else
+    REGISTRY_STATE="not started (see above)"
+    log "registry: not started; the publishing tests need one (scripts/registry.sh)"
+  fi
+}
+
 main() {
   parse_args "$@"
   local start
@@ -332,9 +354,10 @@ main() {
     ensure_engine
   fi
   ensure_base_image
+  ensure_registry
   local version
   version="$("$(docker_client)" version --format '{{.Server.Version}}' 2>/dev/null || echo '?')"
-  log "ready in $(elapsed "$start"): engine $version ${ENGINE_STATE}, image $IMAGE present"
+  log "ready in $(elapsed "$start"): engine $version ${ENGINE_STATE}, image $IMAGE present, registry ${REGISTRY_STATE}"
 }
 
 main "$@"

@@ -31,11 +31,15 @@ export * from './shell/validation-script';
 export * from './shell/env-example';
 export * from './docs/build-doc';
 export * from './docs/preflight-doc';
+export * from './docs/workflow-doc';
 export * from './preflight/preflight-program';
 export * from './workflows/actions';
 export * from './workflows/workflow-options';
 export * from './workflows/release-workflow';
 export * from './workflows/dispatch-workflow';
+export * from './workflows/gate-job';
+export * from './workflows/published-stages';
+export * from './workflows/workflow-steps';
 // projen components: place rendered text into files.
 export * from './projen/generated-file';
 export * from './projen/generated-paths';

@@ -19,6 +19,7 @@ function synth(buildKitCacheMounts: boolean): Record<string, string> {
     labelPrefix: 'com.example.airunner',
     stages: AIRUNNER_STAGES as StageDefinition[],
     packager: new PyInstallerPackager({ entryPoint: 'src/airunner/main.py' }),
+    sourcesElsewhere: true, // AiRunner's sources are not in this test's project
     buildKitCacheMounts,
   });
   return Testing.synth(project) as Record<string, string>;

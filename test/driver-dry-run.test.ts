@@ -44,7 +44,7 @@ describe('docker.sh --ci --dry-run build', () => {
 
   test('exits 0 and shows the three stages in order', () => {
     expect(result.status).toBe(0);
-    const headers = result.stdout.split('\n').filter((l) => l.startsWith('==> '));
+    const headers = result.stdout.split('\n').filter((l) => /^==> \[\d\/\d\] /.test(l));
     expect(headers.map((h) => h.split(' ')[2].replace(':', ''))).toEqual(['base', 'runtime', 'package']);
   });
 
@@ -66,7 +66,8 @@ describe('docker.sh --ci --dry-run build', () => {
     for (const command of commands) expect(mountFlags(command)).toEqual([]);
     expect(result.stdout).not.toMatch(/--volume|--mount|type=bind|\s-v\s/);
     const verbs = commands.map((c) => c[1]);
-    expect(verbs).toEqual(['build', 'build', 'build', 'create', 'start', 'cp', 'cp', 'rm']);
+    // The package container, then the smoke check's: the tarball copied in, never mounted.
+    expect(verbs).toEqual(['build', 'build', 'build', 'create', 'start', 'cp', 'cp', 'rm', 'create', 'cp', 'start', 'rm']);
     expect(commands.find((c) => c[1] === 'cp' && c[2].endsWith(':/app/dist/.'))).toBeDefined();
     expect(commands.find((c) => c[1] === 'cp' && c[2].endsWith(':/app/build/airunner.log'))).toBeDefined();
   });
@@ -108,8 +109,8 @@ describe('arguments', () => {
   test('no command prints the usage to stderr and exits with the usage status', () => {
     const result = run(EXAMPLE_DRIVER, []);
     expect(result.status).toBe(DRIVER_EXIT_CODES.usage.code);
-    expect(result.stderr).toMatch(/^Usage: \.\/bin\/docker\.sh \[--ci\] \[--dry-run\] <command>/);
-    for (const command of ['build_base', 'build_runtime', 'build_package', 'build', 'shell', 'clean', 'help']) {
+    expect(result.stderr).toMatch(/^Usage: \.\/bin\/docker\.sh \[--ci\] \[--dry-run\] \[--registry HOST\[:PORT\]\] <command> \[STAGE\.\.\.\]/);
+    for (const command of ['build_base', 'build_runtime', 'build_package', 'build', 'smoke', 'push', 'promote', 'pull', 'pull_or_build', 'shell', 'clean', 'help']) {
       expect(result.stderr).toMatch(new RegExp(`^  ${command} `, 'm'));
     }
   });
@@ -280,5 +281,113 @@ ${driverExitCodes().map((c) => `printf '%s=%s\\n' ${c.variable} "\${${c.variable
     expect(new Set(codes).size).toBe(codes.length);
     expect([DRIVER_EXIT_CODES.hangup.code, DRIVER_EXIT_CODES.interrupted.code, DRIVER_EXIT_CODES.terminated.code]).toEqual([128 + 1, 128 + 2, 128 + 15]);
     for (const code of codes) expect(code < 126 || code > 128).toBe(true);
+  });
+});
+
+describe('publishing: --registry, BUILD_REGISTRY, push, promote, pull, pull_or_build (dry runs)', () => {
+  const REGISTRY = '127.0.0.1:5000/ci-7';
+  const E = DRIVER_EXIT_CODES;
+  const lastLine = (text: string): string => text.trim().split('\n').pop() ?? '';
+
+  test('push with no stage pushes the published stages (base, runtime) under their input tags, nothing else', () => {
+    const result = run(EXAMPLE_DRIVER, ['--ci', '--dry-run', 'push', '--registry', REGISTRY]);
+    expect(result.status).toBe(0);
+    const pushes = dockerCommands(result.stderr + result.stdout).filter((c) => c[1] === 'push');
+    expect(pushes.map((c) => c[2])).toEqual([
+      expect.stringMatching(/^127\.0\.0\.1:5000\/ci-7\/local\/desktop-app:base_ci-[0-9a-f]{12}$/),
+      expect.stringMatching(/^127\.0\.0\.1:5000\/ci-7\/local\/desktop-app:runtime_ci-[0-9a-f]{12}$/),
+    ]);
+  });
+
+  test('AiRunner: --registry replaces ghcr.io; base is pushed on the branch, runtime on a release', () => {
+    const result = run(AIRUNNER_DRIVER, ['--ci', '--dry-run', '--registry', '127.0.0.1:5000', 'push']);
+    expect(result.status).toBe(0);
+    const pushed = dockerCommands(result.stderr + result.stdout).filter((c) => c[1] === 'push').map((c) => c[2]);
+    expect(pushed).toHaveLength(2);
+    for (const ref of pushed) expect(ref).toMatch(/^127\.0\.0\.1:5000\/capsize-games\/airunner\/airunner:linux_(ci|build_runtime_ci)-[0-9a-f]{12}$/);
+    expect(result.stdout + result.stderr).not.toContain('ghcr.io');
+  });
+
+  test('BUILD_REGISTRY means the same as --registry; the option wins', () => {
+    const byEnv = run(EXAMPLE_DRIVER, ['--ci', '--dry-run', 'push', 'base'], { BUILD_REGISTRY: REGISTRY });
+    expect(byEnv.status).toBe(0);
+    expect(byEnv.stderr + byEnv.stdout).toContain(`push ${REGISTRY}/local/desktop-app:base_ci-`);
+    const both = run(EXAMPLE_DRIVER, ['--ci', '--dry-run', 'push', 'base', '--registry=127.0.0.1:6000'], { BUILD_REGISTRY: REGISTRY });
+    expect(both.stderr + both.stdout).toContain('push 127.0.0.1:6000/local/desktop-app:base_ci-');
+    expect(both.stderr + both.stdout).not.toContain(REGISTRY);
+  });
+
+  test('an image name without a registry is not pushed (Docker would take docker.io): settings status, naming the fix', () => {
+    const result = run(EXAMPLE_DRIVER, ['--ci', '--dry-run', 'push']);
+    expect(result.status).toBe(E.settings.code);
+    expect(lastLine(result.stderr)).toMatch(/error: image local\/desktop-app:base_ci-[0-9a-f]{12} names no registry, so Docker would use docker\.io; give one with --registry HOST\[:PORT\] or BUILD_REGISTRY$/);
+  });
+
+  test.each<[string[], Record<string, string>, number, RegExp]>([
+    [['--registry'], {}, E.usage.code, /--registry needs a value/],
+    [['--registry', 'GHCR.io', 'push'], {}, E.settings.code, /--registry 'GHCR\.io' is not HOST\[:PORT\]\[\/PATH\] in lowercase/],
+    [['push'], { BUILD_REGISTRY: 'http://x' }, E.settings.code, /BUILD_REGISTRY 'http:\/\/x' is not HOST\[:PORT\]/],
+    [['pull'], {}, E.usage.code, /pull takes one stage/],
+    [['pull', 'base', 'runtime'], {}, E.usage.code, /pull takes one stage/],
+    [['pull_or_build'], {}, E.usage.code, /pull_or_build takes one stage/],
+    [['push', 'nosuch'], {}, E.usage.code, /unknown stage 'nosuch' \(stages: base runtime package\)/],
+    [['smoke', 'base'], {}, E.usage.code, /one command at a time \(got 'smoke' and 'base'\)/],
+  ])('%j %j: status %d', (args, env, status, message) => {
+    const result = run(EXAMPLE_DRIVER, ['--ci', '--dry-run', ...args], env);
+    expect(result.status).toBe(status);
+    // One error line (a usage error adds where to read the usage).
+    const lines = result.stderr.trim().split('\n');
+    expect(lines[0]).toMatch(message);
+    expect(lines.slice(1)).toEqual(status === E.usage.code ? ["Run './bin/docker.sh --help' for usage."] : []);
+  });
+
+  test('promote tags the input-tagged image with its moving tag and pushes that', () => {
+    const result = run(EXAMPLE_DRIVER, ['--ci', '--dry-run', '--registry', REGISTRY, 'promote', 'base']);
+    expect(result.status).toBe(0);
+    const commands = dockerCommands(result.stderr + result.stdout);
+    const tag = commands.find((c) => c[1] === 'tag')!;
+    expect(tag[2]).toMatch(/:base_ci-[0-9a-f]{12}$/);
+    expect(tag[3]).toBe(`${REGISTRY}/local/desktop-app:base_ci`);
+    expect(commands.filter((c) => c[1] === 'push').map((c) => c[2])).toEqual([`${REGISTRY}/local/desktop-app:base_ci`]);
+  });
+
+  test('pull and pull_or_build pull the input tag; the dry run says when a real run would build', () => {
+    const pull = run(EXAMPLE_DRIVER, ['--ci', '--dry-run', '--registry', REGISTRY, 'pull', 'runtime']);
+    expect(pull.status).toBe(0);
+    expect(dockerCommands(pull.stderr + pull.stdout).map((c) => c.slice(1, 3))).toEqual([
+      ['pull', expect.stringMatching(/:runtime_ci-[0-9a-f]{12}$/)],
+      ['tag', expect.stringMatching(/:runtime_ci-[0-9a-f]{12}$/)],
+    ]);
+    const either = run(EXAMPLE_DRIVER, ['--ci', '--dry-run', '--registry', REGISTRY, 'pull_or_build', 'runtime']);
+    expect(either.status).toBe(0);
+    expect(either.stdout).toMatch(/^# pull_or_build runtime: a real run builds the stage \(build_runtime\) only when the registry has no \S+:runtime_ci-[0-9a-f]{12}$/m);
+  });
+
+  test('BuildKit builds record the inline cache and use the registry\'s input tag, then moving tag, as cache; the legacy builder gets no --cache-from', () => {
+    const kit = run(EXAMPLE_DRIVER, ['--ci', '--dry-run', '--registry', REGISTRY, 'build_base'], { DOCKER_BUILDKIT: '1' });
+    expect(kit.status).toBe(0);
+    const build = dockerCommands(kit.stderr + kit.stdout).find((c) => c[1] === 'build')!;
+    const values = (flag: string): string[] => build.flatMap((w, i) => (build[i - 1] === flag ? [w] : []));
+    expect(values('--build-arg')).toContain('BUILDKIT_INLINE_CACHE=1');
+    expect(values('--cache-from')).toEqual([expect.stringMatching(new RegExp(`^${REGISTRY.replace(/[.]/g, '\\.')}/local/desktop-app:base_ci-[0-9a-f]{12}$`)), `${REGISTRY}/local/desktop-app:base_ci`]);
+    expect(values('--tag')).toEqual([`${REGISTRY}/local/desktop-app:base_ci`, values('--cache-from')[0]]);
+    const noRegistry = run(EXAMPLE_DRIVER, ['--ci', '--dry-run', 'build_base'], { DOCKER_BUILDKIT: '1' });
+    expect(noRegistry.stderr + noRegistry.stdout).not.toContain('--cache-from');
+    const legacy = run(EXAMPLE_DRIVER, ['--ci', '--dry-run', '--registry', REGISTRY, 'build_base'], { DOCKER_BUILDKIT: '0' });
+    expect(legacy.status).toBe(0);
+    expect(legacy.stderr + legacy.stdout).not.toContain('--cache-from');
+    expect(legacy.stderr + legacy.stdout).not.toContain('BUILDKIT_INLINE_CACHE');
+  });
+
+  test('smoke: a fresh container of the base image, the package copied in (no mount), no network', () => {
+    const result = run(EXAMPLE_DRIVER, ['--ci', '--dry-run', 'smoke']);
+    expect(result.status).toBe(0);
+    const commands = dockerCommands(result.stderr + result.stdout);
+    expect(commands.map((c) => c[1])).toEqual(['create', 'cp', 'start', 'rm']);
+    const create = commands[0];
+    expect(create).toContain('local/desktop-app:base_ci');
+    expect(create.join(' ')).toContain('--network none');
+    expect(mountFlags(create)).toEqual([]);
+    expect(commands[1].slice(2)).toEqual(['dist/desktop-app-linux.tar.gz', expect.stringMatching(/^desktop-app_smoke_\S+:\/tmp\/desktop-app-linux\.tar\.gz$/)]);
   });
 });

@@ -21,8 +21,10 @@ interface Result { status: number | null; stdout: string; stderr: string }
 const tempDir = (): string => tempFolder('engine-test');
 
 /** Runs a script of scripts/ with the given state folder; with `recordKills`, kill only records. */
-function runScript(script: string, stateDir: string, options: { recordKills?: string; args?: string[]; scriptsDir?: string } = {}): Result {
-  const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_ENGINE_STATE_DIR: stateDir, DOCKER_ENGINE_STOP_TIMEOUT: '5' };
+function runScript(script: string, stateDir: string, options: { recordKills?: string; args?: string[]; scriptsDir?: string; env?: Record<string, string> } = {}): Result {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env, DOCKER_ENGINE_STATE_DIR: stateDir, DOCKER_ENGINE_STOP_TIMEOUT: '5', REGISTRY_STATE_DIR: join(stateDir, 'registry'), ...options.env,
+  };
   if (options.recordKills) {
     env.KILL_LOG = options.recordKills;
     env['BASH_FUNC_kill%%'] = '() { echo "$*" >>"$KILL_LOG"; }';
@@ -167,5 +169,84 @@ describe('docker-engine.sh', () => {
     expect(stop.stdout).toContain('nothing to stop');
     expect(existsSync(kills)).toBe(false);
     expect(isAlive(REAL_DOCKERD!)).toBe(true);
+    // A registry it may have started for this state folder goes again (a real stop, not recorded).
+    runScript('registry-stop.sh', state);
+  });
+});
+
+/** A loopback port that nothing listens on right now. */
+function freePort(): number {
+  const found = spawnSync('python3', ['-c', 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'], { encoding: 'utf8' });
+  return Number(found.stdout.trim());
+}
+
+/** The HTTP status of GET http://ADDRESS/v2/ ('000' when nothing answers). */
+function registryStatus(address: string): string {
+  return spawnSync('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '5', `http://${address}/v2/`], { encoding: 'utf8' }).stdout;
+}
+
+const HAS_REGISTRY = spawnSync('bash', ['-c', 'command -v docker-registry'], { encoding: 'utf8' }).status === 0;
+const registryTest = HAS_REGISTRY ? test : test.skip;
+
+describe('registry.sh and registry-stop.sh: a real registry on loopback, stopped only by the state folder that started it', () => {
+  registryTest('starts a registry that answers, records it; a second run leaves it alone; only its own state folder stops it', () => {
+    const address = `127.0.0.1:${freePort()}`;
+    const state = tempDir();
+    const env = { STAGED_BUILD_REGISTRY: address };
+    const first = runScript('registry.sh', state, { env });
+    expect(first.status).toBe(0);
+    expect(first.stdout).toMatch(new RegExp(`registry: started docker-registry \\(pid (\\d+)\\) on ${address} in [\\d.]+s`));
+    const pid = Number(/\(pid (\d+)\)/.exec(first.stdout)![1]);
+    expect(registryStatus(address)).toBe('200');
+    expect(readFileSync(join(state, 'registry', 'registry.pid'), 'utf8')).toMatch(new RegExp(`^${pid} \\d+\n$`));
+    expect(readFileSync(join(state, 'registry', 'config.yml'), 'utf8')).toContain(`addr: ${address}`);
+
+    const again = runScript('registry.sh', tempDir(), { env });
+    expect(again.status).toBe(0);
+    expect(again.stdout).toContain(`registry: one already answers on ${address}; left alone`);
+    const otherStop = runScript('registry-stop.sh', tempDir(), { env });
+    expect(otherStop.stdout).toContain('nothing to stop');
+    expect(isAlive(pid)).toBe(true);
+
+    const stop = runScript('registry-stop.sh', state, { env });
+    expect(stop.status).toBe(0);
+    expect(stop.stdout).toMatch(new RegExp(`stopped docker-registry \\(pid ${pid}\\)`));
+    expect(isAlive(pid)).toBe(false);
+    expect(registryStatus(address)).toBe('000');
+    expect(existsSync(join(state, 'registry'))).toBe(false);
+  });
+
+  registryTest('started under flock, the registry does not hold the caller\'s lock', () => {
+    const address = `127.0.0.1:${freePort()}`;
+    const state = tempDir();
+    const lock = join(tempDir(), 'lock');
+    const env = { ...process.env, STAGED_BUILD_REGISTRY: address, REGISTRY_STATE_DIR: join(state, 'registry') };
+    try {
+      const started = spawnSync('flock', [lock, 'bash', join(SCRIPTS, 'registry.sh')], { encoding: 'utf8', env, timeout: 60_000 });
+      expect(started.status).toBe(0);
+      expect(spawnSync('flock', ['--nonblock', lock, 'true']).status).toBe(0);
+    } finally {
+      runScript('registry-stop.sh', state, { env: { STAGED_BUILD_REGISTRY: address } });
+    }
+  });
+
+  test('refuses an address that is not loopback HOST:PORT', () => {
+    const bad = runScript('registry.sh', tempDir(), { env: { STAGED_BUILD_REGISTRY: 'registry.example.com:5000' } });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain("STAGED_BUILD_REGISTRY='registry.example.com:5000' must be a loopback HOST:PORT");
+  });
+
+  registryTest('something that is not a registry on the port is an error naming the fix', () => {
+    const port = freePort();
+    const server = spawn('python3', ['-m', 'http.server', '--bind', '127.0.0.1', String(port)], { stdio: 'ignore' });
+    started.push(server);
+    try {
+      spawnSync('bash', ['-c', `for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/${port}) 2>/dev/null && exit 0; sleep 0.1; done; exit 1`]);
+      const run = runScript('registry.sh', tempDir(), { env: { STAGED_BUILD_REGISTRY: `127.0.0.1:${port}` } });
+      expect(run.status).not.toBe(0);
+      expect(run.stderr).toContain(`something that is not a registry listens on 127.0.0.1:${port}`);
+    } finally {
+      server.kill('SIGKILL');
+    }
   });
 });

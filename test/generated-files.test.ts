@@ -19,6 +19,8 @@ describe('generated files', () => {
       'docs/BUILD.md',
       'examples/desktop-app/.dockerignore',
       'examples/desktop-app/.env.example',
+      'examples/desktop-app/.github/workflows/docker-release.yml',
+      'examples/desktop-app/.github/workflows/linux-dispatch.yml',
       'examples/desktop-app/bin/docker.sh',
       'examples/desktop-app/docs/BUILD.md',
       'examples/desktop-app/package/linux/Dockerfile.base',

@@ -21,7 +21,7 @@ const paths = Object.keys(files).filter((path) => typeof files[path] === 'string
 
 const DOCKERFILES = paths.filter((path) => /(^|\/)package\/linux\/Dockerfile\.[^/]+$/.test(path));
 const SCRIPTS = paths.filter((path) => path.endsWith('.sh'));
-const WORKFLOWS = paths.filter((path) => /^\.github\/workflows\/[^/]+\.ya?ml$/.test(path));
+const WORKFLOWS = paths.filter((path) => /(^|\/)\.github\/workflows\/[^/]+\.ya?ml$/.test(path));
 
 /** The generated scripts, written to a temporary folder under their repository paths, for shellcheck. */
 let scratch: string;
@@ -155,8 +155,11 @@ describe('hand-written shell: shellcheck finds nothing', () => {
 });
 
 describe('generated workflows: actionlint finds nothing', () => {
-  test('both workflows are generated', () => {
-    expect(WORKFLOWS).toEqual(['.github/workflows/docker-release.yml', '.github/workflows/linux-dispatch.yml']);
+  test('both workflows of both pipelines are generated', () => {
+    expect(WORKFLOWS).toEqual([
+      '.github/workflows/docker-release.yml', '.github/workflows/linux-dispatch.yml',
+      'examples/desktop-app/.github/workflows/docker-release.yml', 'examples/desktop-app/.github/workflows/linux-dispatch.yml',
+    ]);
   });
 
   test.each(WORKFLOWS)('%s', (path) => {

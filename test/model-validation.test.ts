@@ -3,7 +3,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { Project } from 'projen';
 import { ModelError, PackagingPipeline, PackagingPipelineProps, StageDefinition, Step, ZipappPackager } from '../src';
-import { emptyProject } from './support/project';
+import { emptyProject, modelProblems } from './support/project';
 import { treeEntries, treeSnapshot } from './support/tree';
 
 /** A small valid pipeline; each test breaks one field of it. */
@@ -17,6 +17,7 @@ function stages(): StageDefinition[] {
       systemPackages: ['python3'],
       user: { name: 'appuser' },
       workdir: '/app',
+      publish: 'branch',
     },
     {
       name: 'runtime',
@@ -44,6 +45,8 @@ function props(change: (p: EditableProps) => void = () => {}): PackagingPipeline
     labelPrefix: 'org.example.build',
     stages: stages(),
     packager: new ZipappPackager({ main: 'app.cli:main' }),
+    // The tests' projects hold no application sources (the entry check has tests of its own).
+    sourcesElsewhere: true,
   };
   change(p);
   return p;
@@ -178,11 +181,39 @@ describe('workflow settings are validated with the pipeline', () => {
       .toMatch(/\[Dispatch\] fileName: "Linux Dispatch" is not a valid name/);
   });
 
-  test('images that name no registry cannot be pushed', () => {
+  test('a release workflow for a pipeline with no stage marked publish: "branch" (it would publish nothing)', () => {
+    const project = emptyProject();
+    const pipeline = new PackagingPipeline(project, 'App', props((p) => { p.stages = p.stages.map(({ publish, ...stage }) => stage); }));
+    new ReleaseWorkflow(project, 'Release', { pipeline, fileName: 'release', registry: 'registry.example.test' });
+    expect(synthError(project).message).toMatch(/\[Release\] pipeline: no stage of app is marked publish: "branch"/);
+    expect(readdirSync(project.outdir)).toEqual([]);
+  });
+
+  test('images that name no registry cannot be pushed, unless the workflow names one', () => {
     const project = emptyProject();
     const pipeline = new PackagingPipeline(project, 'App', props());
     new ReleaseWorkflow(project, 'Release', { pipeline, fileName: 'release' });
-    expect(synthError(project).message).toMatch(/\[Release\] pipeline: the CI image "example\/app:base_ci" names no registry host/);
+    expect(synthError(project).message).toMatch(/\[Release\] registry: is required: the CI image "example\/app:base_ci" names no registry host to publish to/);
+    const named = emptyProject();
+    new ReleaseWorkflow(named, 'Release', { pipeline: new PackagingPipeline(named, 'App', props()), fileName: 'release', registry: 'registry.example.test/team' });
+    expect(modelProblems(named)).toEqual([]);
+  });
+
+  test.each<[string, (project: Project, pipeline: PackagingPipeline) => void, RegExp]>([
+    ['a registry that is not HOST[:PORT][/PATH]', (project, pipeline) => new ReleaseWorkflow(project, 'Release', { pipeline, fileName: 'release', registry: 'https://ghcr.io' }),
+      /\[Release\] registry: "https:\/\/ghcr\.io" is not a registry: HOST\[:PORT\]\[\/PATH\]/],
+    ['an empty gate (it would let anything be published)', (project, pipeline) => new DispatchWorkflow(project, 'Dispatch', { pipeline, fileName: 'dispatch', gate: { tasks: [] } }),
+      /\[Dispatch\] gate\.tasks: must name at least one task/],
+    ['a gate task name with a shell word in it', (project, pipeline) => new DispatchWorkflow(project, 'Dispatch', { pipeline, fileName: 'dispatch', gate: { tasks: ['test; curl x'] } }),
+      /\[Dispatch\] gate\.tasks\[0\]: "test; curl x" is not a task name/],
+    ['a gate task the project does not have', (project, pipeline) => new DispatchWorkflow(project, 'Dispatch', { pipeline, fileName: 'dispatch', gate: { tasks: ['test', 'lint'] } }),
+      /\[Dispatch\] gate\.tasks\[1\]: the project has no task "lint" \(its tasks: .*\); add it with project\.addTask\("lint", \.\.\.\) or name another/],
+    ['a Node.js version setup-node does not take', (project, pipeline) => new ReleaseWorkflow(project, 'Release', { pipeline, fileName: 'release', gate: { nodeVersion: '${{ x }}' } }),
+      /\[Release\] gate\.nodeVersion: "\$\{\{ x \}\}" is not a Node\.js version/],
+    ['a workflow folder outside the repository', (project, pipeline) => new ReleaseWorkflow(project, 'Release', { pipeline, fileName: 'release', directory: '../elsewhere' }),
+      /\[Release\] directory: "\.\.\/elsewhere" escapes the repository/],
+  ])('%s is refused', (_, add, expected) => {
+    expect(refusedWorkflow(add)).toMatch(expected);
   });
 });
 
@@ -442,8 +473,8 @@ describe('npx projen with colliding pipelines prints the model error, not a stac
       `import { Project } from ${JSON.stringify(require.resolve('projen'))};`,
       `import { PackagingPipeline, synthOrExit, ZipappPackager } from ${JSON.stringify(src)};`,
       `const project = new Project({ name: 'bad', outdir: ${JSON.stringify(join(dir, 'out'))} });`,
-      `new PackagingPipeline(project, 'One', { name: 'one', labelPrefix: 'org.example', packager: new ZipappPackager({ main: 'a:b' }), stages: ${stagesJs} });`,
-      `new PackagingPipeline(project, 'Two', { name: 'two', labelPrefix: 'org.example', packager: new ZipappPackager({ main: 'a:b' }), stages: ${stagesJs.replace(/x\/app/g, 'y/app')} });`,
+      `new PackagingPipeline(project, 'One', { name: 'one', labelPrefix: 'org.example', packager: new ZipappPackager({ main: 'a:b' }), sourcesElsewhere: true, stages: ${stagesJs} });`,
+      `new PackagingPipeline(project, 'Two', { name: 'two', labelPrefix: 'org.example', packager: new ZipappPackager({ main: 'a:b' }), sourcesElsewhere: true, stages: ${stagesJs.replace(/x\/app/g, 'y/app')} });`,
       'synthOrExit(project);',
     ].join('\n'));
     const result = spawnSync(join(__dirname, '..', 'node_modules', '.bin', 'tsx'), [join(dir, 'projenrc.ts')], { encoding: 'utf8', cwd: join(__dirname, '..') });

@@ -22,7 +22,8 @@ jest.setTimeout(600_000);
  * - ONE bash process reads back the model data of every case (as the driver and the validation
  *   script embed it) and prints it, compared with the model;
  * - ONE bash process runs every workflow run: line of every case, with recorders for the driver,
- *   docker and gh, and the words each got are compared with the model;
+ *   docker, gh, the validation script, npm, npx and sha256sum, and the words each got are compared
+ *   with the model;
  * - ONE python3 process (test/support/readback-batch.py) executes every PyInstaller spec with the
  *   spec recorder's stand-ins for PyInstaller, and reads every preflight program (its MODEL
  *   literal, --help, and runs against an empty root); both are compared with the model;
@@ -155,46 +156,53 @@ function bashReadback(cases: readonly Synthesized[]): string[][] {
 /** The calls a case's run: lines must make, one line each: name TAB words. */
 function expectedCalls(model: Pipeline, spec: ModelSpec): string[] {
   const [base, ...rest] = model.stages;
-  const driver = (stage: string) => `driver\t--ci\tbuild_${stage}`;
+  const middle = rest.slice(0, -1).map((s) => s.name);
+  const driver = (...words: string[]) => ['driver', '--ci', ...words].join('\t');
+  const gate = ['npm\tci', 'npx\tprojen\ttest'];
   const calls: string[] = [];
-  if (spec.release) calls.push(driver(base.name), `docker\tpush\t${base.image('ci')}`);
+  if (spec.release) calls.push(...gate, driver(`build_${base.name}`), driver('push', base.name), driver('promote', base.name));
   if (spec.dispatch) {
-    calls.push(`docker\tpull\t${base.image('ci')}`, driver(base.name));
-    for (const stage of rest.slice(0, -1)) calls.push(driver(stage.name), `docker\tpush\t${stage.image('ci')}`);
-    calls.push(driver(model.packageStage.name));
+    calls.push(...gate, driver('pull_or_build', base.name), ...middle.map((stage) => driver(`build_${stage}`)));
+    calls.push(driver(`build_${model.packageStage.name}`), driver('smoke'), 'validation');
+    if (middle.length > 0) calls.push(driver('push', ...middle), driver('promote', ...middle));
+    calls.push(`sha256sum\t--check\t${model.checksumPath.split('/').pop()}`);
     calls.push(['gh', 'release', 'upload', 'v1', `dist/${model.artifactPath.split('/').pop()}`, `dist/${model.checksumPath.split('/').pop()}`, '--clobber', '--repo', 'o/r'].join('\t'));
   }
   return calls;
 }
 
 /**
- * ONE bash process: for each case, in a folder of its own, the driver path is a link to echo, and
- * docker and gh are functions that record their words; every run: line runs as GitHub runs it
- * (bash -eo pipefail), `docker pull` fails so that the base image is built.
+ * ONE bash process: for each case, in a folder of its own, the driver and the validation script
+ * record their words, and docker, gh, npm, npx and sha256sum are functions that record theirs;
+ * every run: line runs as GitHub runs it (bash -eo pipefail), in its working-directory.
  */
 function runLines(cases: readonly Synthesized[]): string[][] {
   const dir = mkdtempSync(join(tmpdir(), 'staged-build-runs-'));
   try {
     const log = join(dir, 'calls.log');
+    const record = (name: string) => `${name}() { (IFS=$'\\t'; printf '${name}\\t%s\\n' "$*") >>${JSON.stringify(log)}; }`;
     const lines = [
-      `docker() { (IFS=$'\\t'; printf 'docker\\t%s\\n' "$*") >>${JSON.stringify(log)}; [ "$1" != pull ]; }`,
-      `gh() { (IFS=$'\\t'; printf 'gh\\t%s\\n' "$*") >>${JSON.stringify(log)}; }`,
-      'export -f docker gh',
+      ...['docker', 'gh', 'npm', 'npx', 'sha256sum'].map(record),
+      'export -f docker gh npm npx sha256sum',
       'export TAG=v1 REPOSITORY=o/r',
     ];
     cases.forEach(({ model, files, spec }, k) => {
       const work = join(dir, `case-${k}`);
-      const driver = join(work, inProject(model, model.driverPath));
-      mkdirSync(dirname(driver), { recursive: true });
-      // The driver records its words (echo), prefixed with its name.
-      writeFileSync(driver, `#!/usr/bin/env bash\n(IFS=$'\\t'; printf 'driver\\t%s\\n' "$*") >>${JSON.stringify(log)}\n`, { mode: 0o755 });
-      lines.push(`printf 'CASE\\t%d\\n' ${k} >>${JSON.stringify(log)}`, `cd ${JSON.stringify(work)}`);
+      for (const [path, name] of [[model.driverPath, 'driver'], [model.validationScriptPath, 'validation']]) {
+        const script = join(work, inProject(model, path));
+        mkdirSync(dirname(script), { recursive: true });
+        // The script records its words, prefixed with its name (a lone name when it gets none).
+        writeFileSync(script, `#!/usr/bin/env bash\n{ printf ${name}; for w in "$@"; do printf '\\t%s' "$w"; done; printf '\\n'; } >>${JSON.stringify(log)}\n`, { mode: 0o755 });
+      }
+      mkdirSync(join(work, 'dist'), { recursive: true });
+      lines.push(`printf 'CASE\\t%d\\n' ${k} >>${JSON.stringify(log)}`);
       const workflows = [spec.release && `.github/workflows/${spec.release.fileName}.yml`, spec.dispatch && `.github/workflows/${spec.dispatch.fileName}.yml`];
       for (const path of workflows.filter((p): p is string => !!p)) {
         for (const block of runBlocks(files[path], path)) {
           const step = join(work, `step-${lines.length}.sh`);
           writeFileSync(step, block.run);
-          lines.push(`bash --noprofile --norc -eo pipefail ${JSON.stringify(step)} || printf 'FAILED\\t%s\\n' ${JSON.stringify(block.where)} >>${JSON.stringify(log)}`);
+          const cwd = join(work, block.workingDirectory ?? '.');
+          lines.push(`(cd ${JSON.stringify(cwd)} && bash --noprofile --norc -eo pipefail ${JSON.stringify(step)}) || printf 'FAILED\\t%s\\n' ${JSON.stringify(block.where)} >>${JSON.stringify(log)}`);
         }
       }
     });

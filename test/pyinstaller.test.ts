@@ -175,6 +175,7 @@ describe('validation: values that would change the spec\'s meaning are refused',
     new PackagingPipeline(project, 'App', {
       name: 'app', labelPrefix: 'org.example', stages: AIRUNNER_STAGES,
       packager: new PyInstallerPackager({ ...FIXTURE_PYINSTALLER, ...props }),
+      sourcesElsewhere: true, // no application sources in this test's project
     });
     return modelProblems(project);
   }

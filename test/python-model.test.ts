@@ -9,6 +9,7 @@ function problems(edit: (stages: StageDefinition[]) => StageDefinition[]): strin
   new PackagingPipeline(project, 'App', {
     name: 'app', labelPrefix: 'org.example', stages: edit(fixtureStages()),
     packager: new ZipappPackager({ main: 'readme_app.cli:main', smokeCheck: { expectedOutput: 'Hello', description: 'greets', arguments: ['a\nb'] } }),
+    sourcesElsewhere: true, // no application sources in this test's project
   });
   return modelProblems(project);
 }

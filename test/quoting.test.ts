@@ -1,6 +1,7 @@
 import { spawnSync } from 'child_process';
 import { DockerfileParser } from 'dockerfile-ast';
 import { execForm, quoteValue, renderDockerfile, shellArray, shellQuote } from '../src';
+import { tempFolder } from './support/temp';
 
 const TRICKY = ['plain', 'with space', "it's", 'say "hi"', 'back\\slash', '$HOME and ${PATH}', '`date`', '*', 'a;b&&c|d', '', "'\"'\"'", 'a=b', 'do', '#x', '~'];
 
@@ -83,6 +84,7 @@ describe('paths in the generated user-creation step', () => {
       name: 'app',
       labelPrefix: 'org.example',
       packager: new ZipappPackager({ main: 'app.cli:main' }),
+      sourcesElsewhere: true, // no application sources in this test's project
       stages: [
         { name: 'base', description: 'b', from: { image: 'debian:bookworm-slim' }, images: { standard: 'x/app:b', ci: 'x/app:b_ci' }, user: { name: 'u', home: '/home/the user' }, workdir: '/my app' },
         { name: 'package', description: 'p', from: { stage: 'base' }, images: { standard: 'x/app:p', ci: 'x/app:p_ci' } },
@@ -120,9 +122,10 @@ describe('workflow run: lines (issue 7: workflow text not quoted)', () => {
       root: change.root,
       paths: change.driver ? { driver: change.driver } : undefined,
       packager: new ZipappPackager({ main: 'app.cli:main' }),
+      sourcesElsewhere: true, // no application sources in this test's project
       stages: [
-        { name: 'base', description: 'b', from: { image: 'debian:bookworm-slim' }, images: image('base'), user: { name: 'u' }, workdir: '/app' },
-        { name: 'runtime', description: 'r', from: { stage: 'base' }, images: image('runtime') },
+        { name: 'base', description: 'b', from: { image: 'debian:bookworm-slim' }, images: image('base'), user: { name: 'u' }, workdir: '/app', publish: 'branch' },
+        { name: 'runtime', description: 'r', from: { stage: 'base' }, images: image('runtime'), publish: 'release' },
         { name: 'package', description: 'p', from: { stage: 'runtime' }, images: image('package') },
       ],
     });
@@ -133,7 +136,8 @@ describe('workflow run: lines (issue 7: workflow text not quoted)', () => {
 
   /**
    * Runs every run: block of both workflows with bash -e (as GitHub does) in a folder where the
-   * driver, docker and gh are recorders, and returns what each was called with, one line per word.
+   * driver, the validation script, docker, gh, npm, npx and sha256sum are recorders, and returns
+   * what each was called with, one line per word.
    */
   function runWorkflows(change: Change): { calls: string[][]; injected: boolean } {
     const files = Testing.synth(project(change)) as Record<string, string>;
@@ -141,40 +145,57 @@ describe('workflow run: lines (issue 7: workflow text not quoted)', () => {
     const bin = join(dir, '.bin');
     mkdirSync(bin);
     const log = join(dir, 'calls.log');
-    const recorder = (name: string) => `#!/usr/bin/env bash\n{ printf '%s' ${JSON.stringify(name)}; printf '\\t%s' "$@"; printf '\\n'; } >>${JSON.stringify(log)}\n[ "$1" != pull ]\n`;
-    const driver = join(dir, change.root ?? '.', change.driver ?? 'bin/docker.sh');
+    const recorder = (name: string) => `#!/usr/bin/env bash\n{ printf '%s' ${JSON.stringify(name)}; for word in "$@"; do printf '\\t%s' "$word"; done; printf '\\n'; } >>${JSON.stringify(log)}\n`;
+    const root = join(dir, change.root ?? '.');
+    const driver = join(root, change.driver ?? 'bin/docker.sh');
     mkdirSync(dirname(driver), { recursive: true });
-    for (const [file, name] of [[driver, 'driver'], [join(bin, 'docker'), 'docker'], [join(bin, 'gh'), 'gh']]) {
+    const recorders: Array<[string, string]> = [[driver, 'driver'], [join(root, 'test_ci_mode.sh'), 'validation'],
+      ...['docker', 'gh', 'npm', 'npx', 'sha256sum'].map((name): [string, string] => [join(bin, name), name])];
+    for (const [file, name] of recorders) {
       writeFileSync(file, recorder(name));
       chmodSync(file, 0o755);
     }
+    mkdirSync(join(dir, 'dist'));
     for (const path of ['.github/workflows/release.yml', '.github/workflows/dispatch.yml']) {
-      for (const block of runBlocks(files[path], path)) {
-        // As GitHub runs a run: block (shell: bash): bash --noprofile --norc -eo pipefail <file>.
-        const script = join(dir, '.step.sh');
-        writeFileSync(script, block.run);
-        const result = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], {
-          cwd: dir, encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, TAG: 'v1', REPOSITORY: 'o/r', GH_TOKEN: 't' },
+      const workflow = parse(files[path]) as { jobs: Record<string, { steps: Array<{ 'run'?: string; 'working-directory'?: string }> }> };
+      for (const [job, { steps }] of Object.entries(workflow.jobs)) {
+        steps.forEach((step, i) => {
+          if (step.run === undefined) return;
+          // As GitHub runs a run: block (shell: bash): bash --noprofile --norc -eo pipefail <file>.
+          const script = join(dir, '.step.sh');
+          writeFileSync(script, step.run);
+          const result = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], {
+            cwd: join(dir, step['working-directory'] ?? '.'), encoding: 'utf8',
+            env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, TAG: 'v1', REPOSITORY: 'o/r', GH_TOKEN: 't' },
+          });
+          const where = `${path}#${job}.steps[${i}]`;
+          expect({ where, status: result.status, stderr: result.stderr }).toEqual({ where, status: 0, stderr: '' });
         });
-        expect({ block: block.where, status: result.status, stderr: result.stderr }).toEqual({ block: block.where, status: 0, stderr: '' });
       }
     }
     const calls = readFileSync(log, 'utf8').trimEnd().split('\n').map((line) => line.split('\t'));
     return { calls, injected: existsSync(join(dir, 'injected')) };
   }
 
+  const GATE_CALLS = [['npm', 'ci'], ['npx', 'projen', 'test']];
   const EXPECTED_CALLS = [
+    ...GATE_CALLS,
     ['driver', '--ci', 'build_base'],
-    ['docker', 'push', 'ghcr.io/example/app:base_ci'],
-    ['docker', 'pull', 'ghcr.io/example/app:base_ci'],
-    ['driver', '--ci', 'build_base'],
+    ['driver', '--ci', 'push', 'base'],
+    ['driver', '--ci', 'promote', 'base'],
+    ...GATE_CALLS,
+    ['driver', '--ci', 'pull_or_build', 'base'],
     ['driver', '--ci', 'build_runtime'],
-    ['docker', 'push', 'ghcr.io/example/app:runtime_ci'],
     ['driver', '--ci', 'build_package'],
+    ['driver', '--ci', 'smoke'],
+    ['validation'],
+    ['driver', '--ci', 'push', 'runtime'],
+    ['driver', '--ci', 'promote', 'runtime'],
+    ['sha256sum', '--check', 'app-linux.tar.gz.sha256'],
     ['gh', 'release', 'upload', 'v1', 'dist/app-linux.tar.gz', 'dist/app-linux.tar.gz.sha256', '--clobber', '--repo', 'o/r'],
   ];
 
-  test('a plain root: the driver, docker and gh get exactly their words', () => {
+  test('a plain root: the driver, the validation script, npm, npx, sha256sum and gh get exactly their words; docker is never called', () => {
     expect(runWorkflows({})).toEqual({ calls: EXPECTED_CALLS, injected: false });
   });
 
@@ -193,8 +214,10 @@ describe('workflow run: lines (issue 7: workflow text not quoted)', () => {
     const findings = shellcheckRunBlocks(blocks);
     if (findings.length > 0) throw new Error(formatFindings(findings));
     // The words stay quoted in the YAML text too: the parsed run: is what bash gets.
-    const run = (parse(files['.github/workflows/release.yml']) as { jobs: Record<string, { steps: Array<{ run?: string }> }> }).jobs['build-base'].steps[2].run;
-    expect(run).toBe("'./my app;x/bin/the driver.sh' --ci build_base");
+    const steps = (parse(files['.github/workflows/release.yml']) as { jobs: Record<string, { steps: Array<{ run?: string }> }> }).jobs['publish-base'].steps;
+    expect(steps.map((s) => s.run).filter(Boolean)).toEqual([
+      "'./my app;x/bin/the driver.sh' --ci build_base", "'./my app;x/bin/the driver.sh' --ci push base", "'./my app;x/bin/the driver.sh' --ci promote base",
+    ]);
   });
 
   function refused(change: Change): string {
@@ -239,5 +262,14 @@ describe('shell words that look like syntax', () => {
     expect(caseFunction('f', 'c', [['k', 'plain']])[1]).toBe('f() {');
     expect(caseFunction('f', 'c', [['k', '$HOME']])[1]).toBe('# shellcheck disable=SC2016 # single-quoted on purpose: literal text from the model');
     expect(caseFunction('f', 'c', [['k', 'a\\b `x`']])[1]).toBe('# shellcheck disable=SC2016,SC1003 # single-quoted on purpose: literal text from the model');
+  });
+
+  test('literal text that starts with "~" (a description "~/;#Y", found by the property suite) passes shellcheck', () => {
+    const { caseFunction } = require('../src/shell/shell-quote') as typeof import('../src/shell/shell-quote');
+    const script = ['#!/usr/bin/env bash', ...caseFunction('stage_description', 'c', [['base', '~/;#Y'], ['other', '~']]), 'stage_description base', ''].join('\n');
+    const { shellcheck } = require('./support/linters') as typeof import('./support/linters');
+    const file = `${tempFolder('tilde')}/data.sh`;
+    (require('fs') as typeof import('fs')).writeFileSync(file, script);
+    expect(shellcheck(file)).toEqual([]);
   });
 });

@@ -1,10 +1,11 @@
 import { spawnSync } from 'child_process';
-import { statSync } from 'fs';
+import { readFileSync, statSync } from 'fs';
 import { join } from 'path';
 import { Copy, DockerfileParser, Dockerfile, Instruction, Label } from 'dockerfile-ast';
 import { parse } from 'yaml';
 import { formatFindings, runBlocks, shellcheckRunBlocks } from './support/linters';
 import { REPO_ROOT, synthPresets } from './support/project';
+import { ACTIONS } from '../src';
 import { scanShellCommand } from '../src/model/shell-syntax';
 
 /*
@@ -206,7 +207,7 @@ describe.each(PIPELINES)('Dockerfiles of the $name pipeline', (pipeline) => {
 // Workflows
 // ---------------------------------------------------------------------------------------------
 
-interface Step { name?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, unknown>; if?: string }
+interface Step { 'name'?: string; 'uses'?: string; 'run'?: string; 'with'?: Record<string, unknown>; 'env'?: Record<string, unknown>; 'if'?: string; 'working-directory'?: string }
 interface Job {
   'name'?: string;
   'needs'?: string | string[];
@@ -217,24 +218,154 @@ interface Job {
   'concurrency'?: { group?: string } | string;
   'steps': Step[];
 }
-interface Workflow { on: Record<string, unknown>; permissions?: unknown; concurrency?: { group?: string } | string; jobs: Record<string, Job> }
+interface Workflow { on: Record<string, unknown>; permissions?: unknown; env?: Record<string, string>; concurrency?: { group?: string } | string; jobs: Record<string, Job> }
 
-const WORKFLOW_PATHS = ['.github/workflows/docker-release.yml', '.github/workflows/linux-dispatch.yml'];
-const workflows: Record<string, Workflow> = Object.fromEntries(WORKFLOW_PATHS.map((path) => [path, parse(files[path]) as Workflow]));
-const release = workflows['.github/workflows/docker-release.yml'];
-const dispatch = workflows['.github/workflows/linux-dispatch.yml'];
-
-const BASE_CI = 'ghcr.io/capsize-games/airunner/airunner:linux_ci';
-const RUNTIME_CI = 'ghcr.io/capsize-games/airunner/airunner:linux_build_runtime_ci';
-const DRIVER = './src/airunner/bin/docker.sh';
-
-function stepIndex(job: Job, match: (step: Step) => boolean, what: string): number {
-  const index = job.steps.findIndex(match);
-  if (index < 0) throw new Error(`no step ${what} in ${JSON.stringify(job.steps.map((s) => s.name ?? s.uses ?? s.run))}`);
-  return index;
+/** What a structure test knows of the pipeline a workflow builds. */
+interface WorkflowExpectation {
+  readonly path: string;
+  readonly kind: 'release' | 'dispatch';
+  /** The driver and the validation script, as run: lines name them. */
+  readonly driver: string;
+  readonly validation: string;
+  readonly registry: string;
+  readonly branch?: string;
+  readonly artifact: string;
+  /** The first stage (pulled by the dispatch workflow) and the stages the dispatch workflow pushes. */
+  readonly base: string;
+  readonly pushed: readonly string[];
+  readonly packageStage: string;
 }
-const runs = (pattern: RegExp) => (step: Step) => typeof step.run === 'string' && pattern.test(step.run.trim());
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+const AIRUNNER = { driver: './src/airunner/bin/docker.sh', validation: './test_ci_mode.sh', registry: 'ghcr.io', artifact: 'airunner-linux', base: 'base', pushed: ['runtime'], packageStage: 'package' };
+const EXAMPLE = {
+  driver: './examples/desktop-app/bin/docker.sh', validation: './examples/desktop-app/test_ci_mode.sh', registry: 'registry.example.test',
+  artifact: 'desktop-app-linux', base: 'base', pushed: ['runtime'], packageStage: 'package',
+};
+const WORKFLOWS: readonly WorkflowExpectation[] = [
+  { ...AIRUNNER, path: '.github/workflows/docker-release.yml', kind: 'release', branch: 'master' },
+  { ...AIRUNNER, path: '.github/workflows/linux-dispatch.yml', kind: 'dispatch' },
+  { ...EXAMPLE, path: 'examples/desktop-app/.github/workflows/docker-release.yml', kind: 'release', branch: 'main' },
+  { ...EXAMPLE, path: 'examples/desktop-app/.github/workflows/linux-dispatch.yml', kind: 'dispatch' },
+];
+const WORKFLOW_PATHS = WORKFLOWS.map((w) => w.path);
+const workflows: Record<string, Workflow> = Object.fromEntries(WORKFLOW_PATHS.map((path) => [path, parse(files[path]) as Workflow]));
+const GATE_TASKS = ['check:generated', 'lint', 'test:unit'];
+
+/**
+ * The words of a run: line that is ONE simple command: plain words, single-quoted words, and
+ * double-quoted words that are a whole "$VARIABLE"; undefined when it is anything else (an
+ * operator, a redirection, a substitution, a glob, a second line).
+ */
+function simpleCommand(run: string): string[] | undefined {
+  const words: string[] = [];
+  const pattern = /\s*(?:([A-Za-z0-9_./:@%+,=-]+)|'([^']*)'|"(\$[A-Za-z_][A-Za-z0-9_]*)")(?=\s|$)/y;
+  let at = 0;
+  const text = run.trim();
+  while (at < text.length) {
+    pattern.lastIndex = at;
+    const m = pattern.exec(text);
+    if (!m) return undefined;
+    words.push(m[1] ?? m[2] ?? m[3]);
+    at = pattern.lastIndex;
+  }
+  return words.length > 0 ? words : undefined;
+}
+
+/** What a run: line is: a driver command, the validation script, or the allowed tooling; else a problem. */
+type RunKind = { kind: 'driver'; command: string; args: string[] } | { kind: 'validation' } | { kind: 'install' } | { kind: 'gate'; task: string }
+  | { kind: 'checksum'; file: string } | { kind: 'release-upload'; files: string[] };
+const DRIVER_COMMANDS = /^(build_[a-z0-9_-]+|push|promote|pull_or_build|smoke)$/;
+
+function classifyRun(run: string, w: WorkflowExpectation): RunKind | string {
+  const words = simpleCommand(run);
+  if (!words) return `not one simple command: ${JSON.stringify(run)}`;
+  const [first, ...rest] = words;
+  if (first === w.driver) {
+    if (rest[0] !== '--ci' || !DRIVER_COMMANDS.test(rest[1] ?? '')) return `a driver command that is not "--ci <build_STAGE|push|promote|pull_or_build|smoke>": ${run}`;
+    return { kind: 'driver', command: rest[1], args: rest.slice(2) };
+  }
+  if (first === w.validation && rest.length === 0) return { kind: 'validation' };
+  if (first === 'npm' && rest.join(' ') === 'ci') return { kind: 'install' };
+  if (first === 'npx' && rest[0] === 'projen' && rest.length === 2) return { kind: 'gate', task: rest[1] };
+  if (first === 'sha256sum' && rest[0] === '--check' && rest.length === 2) return { kind: 'checksum', file: rest[1] };
+  if (first === 'gh' && rest[0] === 'release' && rest[1] === 'upload') return { kind: 'release-upload', files: rest.slice(3).filter((x) => !x.startsWith('-') && !x.startsWith('$')) };
+  return `neither the driver, the validation script, the gate's tooling nor gh/checksum tooling: ${run}`;
+}
+
+const isPublishing = (k: RunKind | string | undefined) => typeof k === 'object' && ((k.kind === 'driver' && ['push', 'promote'].includes(k.command)) || k.kind === 'release-upload');
+const needsOf = (job: Job) => (job.needs === undefined ? [] : [job.needs].flat());
+
+/** Every job a job needs, directly or through another. */
+function allNeeds(workflow: Workflow, id: string, seen = new Set<string>()): Set<string> {
+  for (const need of needsOf(workflow.jobs[id] ?? { steps: [] })) {
+    if (!seen.has(need)) {
+      seen.add(need);
+      allNeeds(workflow, need, seen);
+    }
+  }
+  return seen;
+}
+
+/**
+ * The rules every generated workflow keeps, as a list of problems (empty when it keeps them):
+ * thin run: steps; a read-only gate that every publishing job needs; write permissions exactly
+ * where something is published; nothing published before the build and its checks in that job;
+ * only the default branch or a release moves the moving tags; logins before any driver command.
+ */
+function workflowProblems(workflow: Workflow, w: WorkflowExpectation): string[] {
+  const problems: string[] = [];
+  const gate = workflow.jobs.gate;
+  if (!gate) return ['no gate job'];
+  if (needsOf(gate).length > 0) problems.push('the gate needs another job');
+  if (JSON.stringify(gate.permissions) !== JSON.stringify({ contents: 'read' })) problems.push(`the gate's permissions are ${JSON.stringify(gate.permissions)}, not { contents: read }`);
+  if (workflow.env?.BUILD_REGISTRY !== w.registry) problems.push(`BUILD_REGISTRY is ${workflow.env?.BUILD_REGISTRY}, not ${w.registry}`);
+  for (const [id, job] of Object.entries(workflow.jobs)) {
+    const kinds = job.steps.map((s) => (s.run === undefined ? undefined : classifyRun(s.run, w)));
+    kinds.forEach((k, i) => {
+      if (typeof k === 'string') problems.push(`${id}.steps[${i}]: ${k}`);
+    });
+    const uses = job.steps.map((s) => s.uses).filter((u): u is string => u !== undefined);
+    for (const u of uses) if (!(Object.values(ACTIONS) as string[]).includes(u)) problems.push(`${id}: ${u} is not in the table of actions`);
+    const publishing = kinds.map(isPublishing);
+    const writes = Object.entries(job.permissions ?? {}).filter(([, v]) => v === 'write').map(([k]) => k).sort();
+    const expectedWrites = [
+      ...(kinds.some((k) => typeof k === 'object' && k?.kind === 'release-upload') ? ['contents'] : []),
+      ...(kinds.some((k) => typeof k === 'object' && k?.kind === 'driver' && ['push', 'promote'].includes(k.command)) ? ['packages'] : []),
+    ].sort();
+    if (JSON.stringify(writes) !== JSON.stringify(expectedWrites)) problems.push(`${id} may write ${JSON.stringify(writes)}, but it publishes with ${JSON.stringify(expectedWrites)}`);
+    if (id !== 'gate' && !allNeeds(workflow, id).has('gate')) problems.push(`${id} does not need the gate`);
+    if (id === 'gate' && kinds.some((k) => typeof k === 'object' && k?.kind === 'driver')) problems.push('the gate runs the driver');
+    // In a job, nothing is published before the last step that builds or checks.
+    const lastCheck = kinds.reduce((last, k, i) => (typeof k === 'object' && k !== undefined && !isPublishing(k) && (k.kind === 'driver' || k.kind === 'validation' || k.kind === 'checksum') ? i : last), -1);
+    const firstPublish = publishing.indexOf(true);
+    if (firstPublish >= 0 && firstPublish < lastCheck) problems.push(`${id}.steps[${firstPublish}] publishes before steps[${lastCheck}] builds or checks`);
+    // Only the branch (release workflow) or a release (dispatch workflow) moves the moving tags.
+    const moves = w.kind === 'release' ? `\${{ github.ref == 'refs/heads/${w.branch}' }}` : "${{ github.event_name == 'release' }}";
+    job.steps.forEach((s, i) => {
+      const k = kinds[i];
+      if (typeof k !== 'object' || k === undefined) return;
+      if (k.kind === 'driver' && k.command === 'promote' && s.if !== moves) problems.push(`${id}.steps[${i}] moves a tag with if: ${s.if}, not ${moves}`);
+      if (k.kind === 'driver' && k.command === 'push' && s.if !== undefined) problems.push(`${id}.steps[${i}] pushes an input tag only under a condition`);
+    });
+    if (kinds.some((k) => typeof k === 'object' && k?.kind === 'release-upload') && job.if !== "${{ github.event_name == 'release' }}") problems.push(`${id} uploads to a release without if: github.event_name == 'release'`);
+    // A job that runs the driver logs in to the registry's host with its own token first.
+    const firstDriver = kinds.findIndex((k) => typeof k === 'object' && k?.kind === 'driver');
+    if (firstDriver >= 0) {
+      const login = job.steps.findIndex((s) => s.uses === ACTIONS.dockerLogin);
+      if (login < 0 || login > firstDriver) problems.push(`${id} runs the driver without logging in first`);
+      else if (JSON.stringify(job.steps[login].with) !== JSON.stringify({ registry: w.registry.split('/')[0], username: '${{ github.actor }}', password: '${{ secrets.GITHUB_TOKEN }}' })) {
+        problems.push(`${id} logs in with ${JSON.stringify(job.steps[login].with)}`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** The run: lines of a job that are driver commands, as "command args". */
+function driverCalls(job: Job, w: WorkflowExpectation): string[] {
+  return job.steps.map((s) => (s.run === undefined ? undefined : classifyRun(s.run, w)))
+    .flatMap((k) => (typeof k === 'object' && k?.kind === 'driver' ? [[k.command, ...k.args].join(' ')] : typeof k === 'object' && k?.kind === 'validation' ? ['<validation>'] : []));
+}
 
 describe('workflows', () => {
   test.each(WORKFLOW_PATHS)('%s: every job has least privilege, a timeout, a GitHub-hosted runner and a concurrency group', (path) => {
@@ -272,79 +403,113 @@ describe('workflows', () => {
     ]);
   });
 
-  test.each(WORKFLOW_PATHS)('%s: the jobs that push log in to ghcr.io with GITHUB_TOKEN through docker/login-action', (path) => {
-    for (const [id, job] of Object.entries(workflows[path].jobs)) {
-      const pushes = job.steps.findIndex(runs(/^docker push /));
-      if (pushes < 0) continue;
-      expect(job.permissions).toMatchObject({ packages: 'write' });
-      const login = stepIndex(job, (s) => /^docker\/login-action@/.test(s.uses ?? ''), `${id}: docker/login-action`);
-      expect(job.steps[login].with).toMatchObject({ registry: 'ghcr.io', password: '${{ secrets.GITHUB_TOKEN }}' });
-      expect(login).toBeLessThan(pushes);
-    }
+  test.each(WORKFLOWS)('$path: thin and gated (run: steps, gate, needs, permissions, publishing order, tag moves, login)', (w) => {
+    expect(workflowProblems(workflows[w.path], w)).toEqual([]);
   });
 
-  test('only the publish job of linux-dispatch.yml may write contents', () => {
-    const writers = WORKFLOW_PATHS.flatMap((path) => Object.entries(workflows[path].jobs)
-      .filter(([, job]) => job.permissions?.contents === 'write').map(([id]) => `${path}#${id}`));
-    expect(writers).toEqual(['.github/workflows/linux-dispatch.yml#publish']);
+  test.each(WORKFLOWS)('$path: the gate checks out, sets up Node.js, installs from the lock file, then runs check:generated, lint, test:unit', (w) => {
+    const gate = workflows[w.path].jobs.gate;
+    expect(gate.steps.map((s) => s.uses ?? s.run)).toEqual([ACTIONS.checkout, ACTIONS.setupNode, 'npm ci', ...GATE_TASKS.map((t) => `npx projen ${t}`)]);
+    expect(gate.steps[0].with).toEqual({ 'persist-credentials': false });
+    expect(gate.steps[1].with).toEqual({ 'node-version': '20.x' });
   });
 
-  describe('docker-release.yml', () => {
-    test('triggers on push to master and by hand', () => {
-      expect(Object.keys(release.on).sort()).toEqual(['push', 'workflow_dispatch']);
-      expect(release.on.push).toEqual({ branches: ['master'] });
-    });
-
-    test('job build-base: contents read, packages write; builds the base in CI mode, then pushes it', () => {
-      expect(Object.keys(release.jobs)).toEqual(['build-base']);
-      const job = release.jobs['build-base'];
-      expect(job.permissions).toEqual({ contents: 'read', packages: 'write' });
-      const login = stepIndex(job, (s) => /^docker\/login-action@/.test(s.uses ?? ''), 'docker/login-action');
-      expect(job.steps[login].with?.password).toBe('${{ secrets.GITHUB_TOKEN }}');
-      const build = stepIndex(job, runs(new RegExp(`^${escape(DRIVER)} --ci build_base$`)), 'build_base');
-      const push = stepIndex(job, runs(new RegExp(`^docker push ${escape(BASE_CI)}$`)), 'docker push base');
-      expect(login).toBeLessThan(push);
-      expect(build).toBeLessThan(push);
-    });
+  test('the gate runs tasks the project has, and they do what their names say', () => {
+    const tasks = (JSON.parse(readFileSync(join(REPO_ROOT, '.projen/tasks.json'), 'utf8')) as { tasks: Record<string, { shell?: unknown; steps?: Array<{ exec?: string; spawn?: string; shell?: unknown }> }> }).tasks;
+    for (const task of GATE_TASKS) expect({ task, defined: task in tasks }).toEqual({ task, defined: true });
+    expect(tasks['check:generated'].steps?.[0]).toEqual({ spawn: 'default' });
+    expect(tasks['check:generated'].steps?.[1].exec).toBe('bash test/support/check-generated.sh');
+    expect(tasks.lint.steps?.[0].exec).toBe('tsx test/support/lint-generated.ts');
+    // The subset (the rehearsal's) comes before the ignore patterns, which would swallow it; bash expands it.
+    expect(tasks['test:unit'].steps?.[0].exec).toBe('jest --ci ${STAGED_BUILD_UNIT_TESTS:-} "$@" --testPathIgnorePatterns /node_modules/ /test/e2e/');
+    expect(tasks['test:unit'].shell).toEqual(['bash', '-c']);
   });
 
-  describe('linux-dispatch.yml', () => {
-    test('triggers on a published release and by hand', () => {
-      expect(Object.keys(dispatch.on).sort()).toEqual(['release', 'workflow_dispatch']);
-      expect(dispatch.on.release).toEqual({ types: ['published'] });
+  test.each(WORKFLOWS.filter((w) => w.kind === 'release'))('$path: on a push to the branch and by hand; gate, then build, push and (on the branch) promote the base', (w) => {
+    const workflow = workflows[w.path];
+    expect(Object.keys(workflow.on).sort()).toEqual(['push', 'workflow_dispatch']);
+    expect(workflow.on.push).toEqual({ branches: [w.branch] });
+    expect(Object.keys(workflow.jobs)).toEqual(['gate', `publish-${w.base}`]);
+    const job = workflow.jobs[`publish-${w.base}`];
+    expect(job.needs).toBe('gate');
+    expect(job.permissions).toEqual({ contents: 'read', packages: 'write' });
+    expect(driverCalls(job, w)).toEqual([`build_${w.base}`, `push ${w.base}`, `promote ${w.base}`]);
+  });
+
+  test.each(WORKFLOWS.filter((w) => w.kind === 'dispatch'))('$path: on a published release and by hand; gate, then package, then release', (w) => {
+    const workflow = workflows[w.path];
+    expect(Object.keys(workflow.on).sort()).toEqual(['release', 'workflow_dispatch']);
+    expect(workflow.on.release).toEqual({ types: ['published'] });
+    expect(Object.keys(workflow.jobs)).toEqual(['gate', 'package', 'release']);
+    expect(['package', 'release'].map((id) => workflow.jobs[id].needs)).toEqual(['gate', 'package']);
+    expect(workflow.jobs.package.permissions).toEqual({ contents: 'read', packages: 'write' });
+    expect(workflow.jobs.release.permissions).toEqual({ contents: 'write' });
+    expect(workflow.jobs.release.if).toBe("${{ github.event_name == 'release' }}");
+  });
+
+  test.each(WORKFLOWS.filter((w) => w.kind === 'dispatch'))('$path: package pulls the base by its input tag (else builds it), builds, smoke-checks and validates, and only then pushes and keeps the package', (w) => {
+    const job = workflows[w.path].jobs.package;
+    expect(driverCalls(job, w)).toEqual([
+      `pull_or_build ${w.base}`, ...w.pushed.map((s) => `build_${s}`), `build_${w.packageStage}`, 'smoke', '<validation>', `push ${w.pushed.join(' ')}`, `promote ${w.pushed.join(' ')}`,
+    ]);
+    const uploads = job.steps.filter((s) => s.uses === ACTIONS.uploadArtifact);
+    expect(uploads.map((s) => [s.with?.name, s.with?.['if-no-files-found'], s.if])).toEqual([[w.artifact, 'error', undefined], [`${w.artifact}-logs`, 'ignore', '${{ always() }}']]);
+    const root = w.path.startsWith('examples/desktop-app/') ? 'examples/desktop-app/' : '';
+    const paths = String(uploads[0].with?.path).split('\n');
+    expect(paths).toEqual([`${root}dist/${w.artifact}.tar.gz`, `${root}dist/${w.artifact}.tar.gz.sha256`]);
+    // The upload comes after the last driver command and the validation script.
+    const last = job.steps.map((s) => (s.run ? classifyRun(s.run, w) : undefined)).reduce((at, k, i) => (typeof k === 'object' && k !== undefined ? i : at), -1);
+    expect(job.steps.indexOf(uploads[0])).toBeGreaterThan(last);
+  });
+
+  test.each(WORKFLOWS.filter((w) => w.kind === 'dispatch'))('$path: release downloads the package, checks it against its checksum, then uploads both (event data through env:)', (w) => {
+    const job = workflows[w.path].jobs.release;
+    expect(job.steps.map((s) => s.uses ?? classifyRun(s.run ?? '', w))).toEqual([
+      ACTIONS.downloadArtifact,
+      { kind: 'checksum', file: `${w.artifact}.tar.gz.sha256` },
+      { kind: 'release-upload', files: [`dist/${w.artifact}.tar.gz`, `dist/${w.artifact}.tar.gz.sha256`] },
+    ]);
+    expect(job.steps[0].with).toEqual({ name: w.artifact, path: 'dist' });
+    expect(job.steps[1]['working-directory']).toBe('dist');
+    expect(job.steps[2].run).toMatch(/^gh release upload "\$TAG" .* --clobber --repo "\$REPOSITORY"$/);
+    expect(job.steps[2].env).toEqual({ GH_TOKEN: '${{ github.token }}', TAG: '${{ github.event.release.tag_name }}', REPOSITORY: '${{ github.repository }}' });
+  });
+
+  describe('the structure checks can fail', () => {
+    const w = WORKFLOWS[1];
+    const good = () => JSON.parse(JSON.stringify(workflows[w.path])) as Workflow;
+    const steps = (workflow: Workflow, id: string) => workflow.jobs[id].steps;
+    const findRun = (workflow: Workflow, id: string, pattern: RegExp) => steps(workflow, id).findIndex((s) => pattern.test(s.run ?? ''));
+
+    test('the unchanged workflow keeps every rule', () => {
+      expect(workflowProblems(good(), w)).toEqual([]);
     });
 
-    test('job package, then job publish (needs package, only on the release event)', () => {
-      expect(Object.keys(dispatch.jobs)).toEqual(['package', 'publish']);
-      const publish = dispatch.jobs.publish;
-      expect([publish.needs].flat()).toEqual(['package']);
-      expect(publish.if).toMatch(/github\.event_name\s*==\s*'release'/);
-      expect(publish.permissions).toEqual({ contents: 'write' });
-      expect(dispatch.jobs.package.permissions).toEqual({ contents: 'read', packages: 'write' });
-    });
-
-    test('package: pull the base (else build it), build runtime, push runtime, build package, upload the artifact: in this order', () => {
-      const job = dispatch.jobs.package;
-      const login = stepIndex(job, (s) => /^docker\/login-action@/.test(s.uses ?? ''), 'docker/login-action');
-      const pull = stepIndex(job, runs(new RegExp(`^docker pull ${escape(BASE_CI)} \\|\\| ${escape(DRIVER)} --ci build_base$`)), 'pull base || build_base');
-      const runtime = stepIndex(job, runs(new RegExp(`^${escape(DRIVER)} --ci build_runtime$`)), 'build_runtime');
-      const push = stepIndex(job, runs(new RegExp(`^docker push ${escape(RUNTIME_CI)}$`)), 'docker push runtime');
-      const pkg = stepIndex(job, runs(new RegExp(`^${escape(DRIVER)} --ci build_package$`)), 'build_package');
-      const upload = stepIndex(job, (s) => /^actions\/upload-artifact@/.test(s.uses ?? '')
-        && String(s.with?.path ?? '').includes('dist/airunner-linux.tar.gz'), 'upload-artifact of the tarball');
-      expect([login, pull, runtime, push, pkg, upload]).toEqual([login, pull, runtime, push, pkg, upload].slice().sort((a, b) => a - b));
-      expect(new Set([login, pull, runtime, push, pkg, upload]).size).toBe(6);
-      const paths = String(job.steps[upload].with?.path).split('\n').map((p) => p.trim()).filter(Boolean);
-      expect(paths).toEqual(expect.arrayContaining(['dist/airunner-linux.tar.gz', 'dist/airunner-linux.tar.gz.sha256']));
-    });
-
-    test('publish: uploads the tarball and its checksum to the release, event data through env:', () => {
-      const job = dispatch.jobs.publish;
-      const upload = stepIndex(job, runs(/^gh release upload /), 'gh release upload');
-      const step = job.steps[upload];
-      expect(step.run).toMatch(/dist\/airunner-linux\.tar\.gz\b/);
-      expect(step.run).toMatch(/dist\/airunner-linux\.tar\.gz\.sha256\b/);
-      expect(Object.values(step.env ?? {}).some((v) => /github\.event\.release\.tag_name/.test(String(v)))).toBe(true);
+    test.each<[string, (workflow: Workflow) => void, RegExp]>([
+      ['a run: with two commands', (wf) => { steps(wf, 'package')[3].run += ' && docker push x'; }, /package\.steps\[3\]: not one simple command/],
+      ['a raw docker command', (wf) => { steps(wf, 'package')[3].run = 'docker push ghcr.io/x/y:z'; }, /neither the driver/],
+      ['the runtime pushed before the package is built', (wf) => {
+        const s = steps(wf, 'package');
+        const push = findRun(wf, 'package', / push /);
+        s.splice(3, 0, ...s.splice(push, 1));
+      }, /package\.steps\[3\] publishes before steps\[\d+\] builds or checks/],
+      ['the validation script after the push', (wf) => {
+        const s = steps(wf, 'package');
+        const validation = findRun(wf, 'package', /test_ci_mode\.sh$/);
+        s.push(...s.splice(validation, 1));
+      }, /publishes before steps\[\d+\] builds or checks/],
+      ['a job that does not need the gate', (wf) => { delete wf.jobs.package.needs; }, /^package does not need the gate$/],
+      ['write permissions in the gate', (wf) => { wf.jobs.gate.permissions = { contents: 'write' }; }, /the gate's permissions/],
+      ['packages: write in the release job', (wf) => { wf.jobs.release.permissions = { contents: 'write', packages: 'write' }; }, /release may write \["contents","packages"\], but it publishes with \["contents"\]/],
+      ['a promote on any manual run', (wf) => { delete steps(wf, 'package')[findRun(wf, 'package', / promote /)].if; }, /moves a tag with if: undefined/],
+      ['a release upload on any run', (wf) => { delete wf.jobs.release.if; }, /uploads to a release without if/],
+      ['the driver before the login', (wf) => { steps(wf, 'package').splice(1, 1); }, /package runs the driver without logging in first/],
+      ['an action outside the table', (wf) => { steps(wf, 'package')[0].uses = 'actions/checkout@main'; }, /actions\/checkout@main is not in the table of actions/],
+      ['no registry for the driver', (wf) => { delete wf.env; }, /BUILD_REGISTRY is undefined/],
+    ])('%s', (_, change, expected) => {
+      const workflow = good();
+      change(workflow);
+      expect(workflowProblems(workflow, w)).toEqual(expect.arrayContaining([expect.stringMatching(expected)]));
     });
   });
 });

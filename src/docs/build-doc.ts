@@ -6,12 +6,8 @@ import { driverExitCodes } from '../shell/exit-codes';
 import { asAndClause } from '../model/shell-syntax';
 import { VALIDATION_RESULTS_LOG } from '../shell/validation-script';
 import { bundleSection, preflightSection } from './preflight-doc';
-
-/** The workflows the docs describe, when the pipeline has them. */
-export interface DocumentedWorkflows {
-  readonly release?: { readonly fileName: string; readonly branch: string };
-  readonly dispatch?: { readonly fileName: string };
-}
+import { publishSection, smokeRunSection } from './publish-doc';
+import { DocumentedWorkflows, workflowSection } from './workflow-doc';
 
 /**
  * The build documentation, from the same model as the files it describes, so that the two
@@ -104,19 +100,10 @@ export function renderBuildDoc(pipeline: Pipeline, workflows: DocumentedWorkflow
     '`DOCKER=/path/to/docker` selects the client. BuildKit is used when `docker buildx` is present or `DOCKER_BUILDKIT=1`;',
     'otherwise the legacy builder (`DOCKER_BUILDKIT=0`). The generated Dockerfiles work with both.',
     '',
+    ...smokeRunSection(pipeline),
+    ...publishSection(pipeline),
   );
-  if (workflows.release || workflows.dispatch) {
-    out.push('## CI/CD Pipeline', '', 'The build process is automated through GitHub Actions:', '');
-    let n = 1;
-    if (workflows.release) {
-      out.push(`${n++}. When code is pushed to \`${workflows.release.branch}\`, \`.github/workflows/${workflows.release.fileName}.yml\` builds the ${stages[0].name} image in CI mode and pushes \`${stages[0].image('ci')}\`.`);
-    }
-    if (workflows.dispatch) {
-      const middle = stages.slice(1, -1);
-      out.push(`${n++}. When a release is published (or by hand), \`.github/workflows/${workflows.dispatch.fileName}.yml\` pulls \`${stages[0].image('ci')}\` (building it only if absent), builds${middle.length ? ` and pushes the ${middle.map((s) => s.name).join(', ')} image` : ''}, builds the package, and attaches \`${pipeline.artifactPath.split('/').pop()}\` and its checksum to the release (a workflow artifact when run by hand).`);
-    }
-    out.push('', 'Both run on GitHub-hosted runners, log in with `GITHUB_TOKEN`, and give each job only the permissions it needs.', '');
-  }
+  out.push(...workflowSection(pipeline, workflows));
   out.push(
     '## Testing the Build System',
     '',
@@ -128,6 +115,7 @@ export function renderBuildDoc(pipeline: Pipeline, workflows: DocumentedWorkflow
     '- Image building: each image exists and carries the run\'s ID label (an image left from an earlier run fails).',
     '- File system isolation: no container of the run and no build step had access to the host (how, below).',
     `- Package creation: \`./${pipeline.artifactPath}\` exists, is non-empty and matches \`./${pipeline.checksumPath}\`.`,
+    `- Smoke check: \`${driver} --ci smoke\` runs the package of \`./dist\` and exits 0, and the container it ran in, read back from the engine, holds that package, exited 0 and printed the expected output.`,
     '- Configuration correctness: image labels, user and working directory match the model; the user of each image has a non-zero UID and GID '
       + '(checked with `id` in a probe container of the script\'s own); the files in `./dist` belong to `HOST_UID:HOST_GID`.',
     '',

@@ -31,6 +31,25 @@ export interface StageUser {
   readonly defaultId?: string;
 }
 
+/**
+ * When the workflows publish a stage's image: `branch` on every push to the default branch (e.g.
+ * the base, which changes rarely), `release` when a release is published (e.g. the runtime, pushed
+ * only once the package built FROM it has passed its checks).
+ */
+export type PublishEvent = 'branch' | 'release';
+
+export const PUBLISH_EVENTS: readonly PublishEvent[] = ['branch', 'release'];
+
+/**
+ * The driver tags every image it builds also with an immutable input tag, `<tag>-<hash>`: the
+ * first INPUT_HASH_LENGTH hex digits of the SHA-256 of what the stage is built from (its
+ * Dockerfile, the files its steps copy, its user IDs, its parent's input tag).
+ */
+export const INPUT_HASH_LENGTH = 12;
+
+/** The longest tag of a stage's image: the input tag adds "-" and the hash, within Docker's 128 characters. */
+export const MAX_STAGE_TAG_LENGTH = 128 - 1 - INPUT_HASH_LENGTH;
+
 export interface ImageStageProps {
   /** One line saying what the stage adds; used in comments and docs. */
   readonly description: string;
@@ -56,6 +75,11 @@ export interface ImageStageProps {
   readonly python?: PythonRuntime;
   /** This stage installs the application's Python dependencies from this manifest (checked by the preflight). @default - none */
   readonly pythonDependencies?: PythonDependencies;
+  /**
+   * Whether and when the workflows publish this stage's image (`docker.sh push` with no stage
+   * pushes every published stage). @default - not published
+   */
+  readonly publish?: PublishEvent;
 }
 
 /** The default of HOST_UID and HOST_GID when the stage's user sets no defaultId. */
@@ -131,6 +155,10 @@ export class ImageStage extends Construct {
       checks.check(problems, path, `labels.${key}`, value, checks.singleLine);
     }
     validatePythonFields(problems, path, p.python, p.pythonDependencies, p.steps);
+    const publish: unknown = p.publish;
+    if (publish !== undefined && !PUBLISH_EVENTS.includes(publish as PublishEvent)) {
+      problems.add(path, 'publish', `must be ${PUBLISH_EVENTS.map((e) => `"${e}"`).join(' or ')} (found ${typeof publish === 'string' ? checks.show(publish) : typeof publish})`);
+    }
   }
 
   private validateFrom(problems: ProblemList, path: string): void {
@@ -180,5 +208,11 @@ function notRoot(value: string): string | undefined {
 function requireTag(ref: string): string | undefined {
   const lastPart = ref.split('/').pop() ?? '';
   if (!lastPart.includes(':')) return `"${ref}" needs an explicit tag (name:tag)`;
-  return checks.imageTag(lastPart.slice(lastPart.indexOf(':') + 1).split('@')[0]);
+  const tag = lastPart.slice(lastPart.indexOf(':') + 1).split('@')[0];
+  const problem = checks.imageTag(tag);
+  if (problem) return problem;
+  if (tag.length > MAX_STAGE_TAG_LENGTH) {
+    return `the tag ${checks.show(tag)} is too long (${tag.length} characters; at most ${MAX_STAGE_TAG_LENGTH}, so that the input tag "<tag>-<${INPUT_HASH_LENGTH} hex digits>" fits in 128)`;
+  }
+  return undefined;
 }

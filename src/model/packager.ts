@@ -40,6 +40,8 @@ export interface PackagerPreflight {
   readonly importPaths: readonly string[];
   /** Modules that must be in the package (e.g. PyInstaller's hidden imports). */
   readonly modules: readonly string[];
+  /** The packager's field that names the entry, for messages, e.g. "main". @default "entry" */
+  readonly entryField?: string;
 }
 
 /**

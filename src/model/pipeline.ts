@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { BUILD_MODES } from './build-mode';
 import * as checks from './checks';
 import { ImageStage, ImageStageProps, StageUser, USER_ID_ARGS } from './image-stage';
+import { checkEntrySources } from './entry-sources';
 import { constructPath, ProblemList } from './model-error';
 import { Packager, PackagerContext } from './packager';
 import { validatePythonModel } from './python-checks';
@@ -45,6 +46,12 @@ export interface PipelineProps {
   readonly paths?: PipelinePaths;
   /** Emit BuildKit cache mounts for run steps that declare cache directories. @default false */
   readonly buildKitCacheMounts?: boolean;
+  /**
+   * The application's sources live in another repository (this one holds only its build): the
+   * packager's entry is then not checked at synthesis (a warning says so); the preflight still
+   * checks it before every build, in the checkout where the sources are. @default false
+   */
+  readonly sourcesElsewhere?: boolean;
 }
 
 /**
@@ -254,6 +261,7 @@ export class Pipeline {
     if (props.title !== undefined) checks.check(problems, path, 'title', props.title, checks.nonEmpty);
     if (props.sourceUrl !== undefined) checks.check(problems, path, 'sourceUrl', props.sourceUrl, checks.url);
     checks.checkBoolean(problems, path, 'buildKitCacheMounts', props.buildKitCacheMounts);
+    checks.checkBoolean(problems, path, 'sourcesElsewhere', props.sourcesElsewhere);
     this.checkPaths(problems);
     if (this.stages.length < 2 && Array.isArray(props.stages)) {
       problems.add(path, 'stages', 'needs at least two stages (a first one FROM an image, and a package stage FROM a stage)');
@@ -263,6 +271,20 @@ export class Pipeline {
     if (props.packager === undefined || props.packager === null) problems.add(path, 'packager', 'is required (e.g. new ZipappPackager({ main: "my_app.cli:main" }))');
     else if (!isPackager(props.packager)) problems.add(path, 'packager', 'must be a packager (e.g. new ZipappPackager(...) or new PyInstallerPackager(...))');
     else props.packager.validate(problems, `${path}/packager`);
+  }
+
+  /** Whether the application's sources are in another repository (then the entry is not checked at synthesis). */
+  public get sourcesElsewhere(): boolean {
+    return this.props.sourcesElsewhere === true;
+  }
+
+  /**
+   * The packager's entry module (or script) exists under the pipeline root, unless the sources
+   * live elsewhere. For a valid model only; `exists` answers for a path relative to the root.
+   */
+  public checkSources(problems: ProblemList, exists: (relativePath: string) => boolean): void {
+    if (this.sourcesElsewhere) return;
+    checkEntrySources(problems, `${this.path}/packager`, this.root, this.props.packager.preflight(this.packagerContext), exists);
   }
 
   /** paths.*: normalized, literal file and folder paths, outside the folders the driver empties. */

@@ -77,6 +77,7 @@ export class PyInstallerPackager implements Packager {
     const files = [...s.datas, ...s.binaries, ...s.besideBundle].map((f) => sourcePath(f.source));
     return {
       entryScript: s.entryPoint,
+      entryField: 'entryPoint',
       repositorySources: [...files.filter((f) => f.inRepository).map((f) => f.path), ...s.hookPaths],
       imageSources: files.filter((f) => !f.inRepository).map((f) => f.path),
       importPaths: s.importPaths,

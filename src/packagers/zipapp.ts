@@ -62,6 +62,7 @@ export class ZipappPackager implements Packager {
   public preflight(): PackagerPreflight {
     return {
       entryModule: (this.props.main ?? '').split(':')[0],
+      entryField: 'main',
       repositorySources: [this.sourceDir],
       imageSources: this.props.bundle ?? [],
       importPaths: [this.sourceDir],

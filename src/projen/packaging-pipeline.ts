@@ -1,4 +1,5 @@
-import { posix } from 'path';
+import { existsSync } from 'fs';
+import { join, posix } from 'path';
 import { Component, Project } from 'projen';
 import { GeneratedFile, GeneratedFileOptions } from './generated-file';
 import { GeneratedPaths } from './generated-paths';
@@ -9,7 +10,7 @@ import {
 import * as checks from '../model/checks';
 import { constructPath, ProblemList } from '../model/model-error';
 import { Pipeline, PipelineProps } from '../model/pipeline';
-import { DocumentedWorkflows } from '../docs/build-doc';
+import { DocumentedWorkflows } from '../docs/workflow-doc';
 
 export interface PackagingPipelineProps extends PipelineProps {
   /** More `.dockerignore` entries for this pipeline's build context, one pattern each. @default [] */
@@ -40,11 +41,16 @@ export class PackagingPipeline extends Component {
     const clash = idProblem(id, this.node.id);
     if (clash) problems.add(constructPath(this), 'id', clash);
     this.model.check(problems);
+    // The entry of the package must be in the repository; checked once the model itself is valid.
+    if (problems.all.length === 0) this.model.checkSources(problems, (path) => existsSync(join(project.outdir, this.model.root, path)));
     checks.listOf(problems, constructPath(this), 'dockerignore', this.props.dockerignore)
       .forEach((entry, i) => checks.check(problems, constructPath(this), `dockerignore[${i}]`, entry, checks.nonEmpty, checks.trimmed, notAComment));
     this.paths.report(problems);
     this.valid = problems.all.length === 0 && this.paths.claimRoot(constructPath(this), this.model.root);
     if (!this.valid) return; // an invalid model places no file: rendering it could only crash or mislead
+    if (this.model.sourcesElsewhere) {
+      project.logger.warn(`[${constructPath(this)}] sourcesElsewhere: the sources are in another repository, so the packager's entry is not checked at synthesis; the preflight checks it before every build`);
+    }
     for (const stage of this.model.stages) new StageDockerfile(this, stage);
     new Dockerignore(this);
     new EnvExample(this);

@@ -1,4 +1,4 @@
-import { Component, Project } from 'projen';
+import { Component, Project, javascript } from 'projen';
 import { stringify } from 'yaml';
 import { GeneratedFile } from './generated-file';
 import { GeneratedPaths } from './generated-paths';
@@ -8,27 +8,45 @@ import * as checks from '../model/checks';
 import { GENERATED_MARKER } from '../model/generated-marker';
 import { constructPath, ProblemList } from '../model/model-error';
 import { dispatchWorkflow } from '../workflows/dispatch-workflow';
+import { branchStages } from '../workflows/published-stages';
+import { WorkflowGate } from '../workflows/gate-job';
 import { releaseWorkflow, ReleaseWorkflowOptions } from '../workflows/release-workflow';
-import { validateWorkflowOptions, WorkflowOptions } from '../workflows/workflow-options';
+import {
+  DEFAULT_GATE_TASKS, DEFAULT_GATE_TIMEOUT_MINUTES, publishRegistryOf, validateWorkflowOptions, WorkflowOptions, workflowPath,
+} from '../workflows/workflow-options';
 
 /** A workflow object as YAML text, with the generated marker first. */
 export function renderWorkflowYaml(workflow: Record<string, unknown>): string {
   return `# ${GENERATED_MARKER}\n${stringify(workflow, { lineWidth: 0, aliasDuplicateObjects: false })}`;
 }
 
-/** `.github/workflows/<fileName>.yml`. */
-export function workflowPath(fileName: string): string {
-  return `.github/workflows/${fileName}.yml`;
+/**
+ * The gate of `options`, resolved against the project: its tasks (default: "test"), the Node.js
+ * version (default: the major of a Node project's minNodeVersion) and the project's frozen install
+ * command (a Node project's own, e.g. "npm ci").
+ */
+export function resolveGate(project: Project, options: WorkflowOptions): WorkflowGate {
+  const node = project instanceof javascript.NodeProject ? project : undefined;
+  const minimum = node?.package.minNodeVersion;
+  return {
+    tasks: options.gate?.tasks ?? DEFAULT_GATE_TASKS,
+    nodeVersion: options.gate?.nodeVersion ?? (minimum ? `${minimum.split('.')[0]}.x` : 'lts/*'),
+    installCommand: node?.package.installCommand ?? 'npm ci',
+    timeoutMinutes: options.gate?.timeoutMinutes ?? DEFAULT_GATE_TIMEOUT_MINUTES,
+  };
 }
 
 /**
  * What the two workflow constructs share: validation at construction (with the pipeline's own
  * problems, the pipeline must be valid), a free path, then the file. Problems are thrown in
- * preSynthesize, before anything is written (see GeneratedPaths).
+ * preSynthesize, before anything is written (see GeneratedPaths). The gate's tasks are checked
+ * in preSynthesize too, when every task of the project has been added.
  */
 abstract class PipelineWorkflow<O extends WorkflowOptions> extends Component {
+  private readonly gateTasks: readonly string[];
+
   constructor(project: Project, id: string, pipeline: PackagingPipeline, options: O, validate: (problems: ProblemList, path: string) => void,
-    render: () => Record<string, unknown>) {
+    render: (gate: WorkflowGate) => Record<string, unknown>) {
     super(project, uniqueId(project, id));
     const path = constructPath(this);
     const problems = new ProblemList();
@@ -38,8 +56,24 @@ abstract class PipelineWorkflow<O extends WorkflowOptions> extends Component {
     else if (pipeline.valid) validate(problems, path); // an invalid pipeline has reported its own problems
     const paths = GeneratedPaths.of(project);
     paths.report(problems);
+    this.gateTasks = problems.all.length === 0 ? resolveGate(project, options).tasks : [];
     if (problems.all.length > 0 || !(pipeline instanceof PackagingPipeline) || !pipeline.valid) return;
-    if (paths.claim(path, 'fileName', workflowPath(options.fileName))) new GeneratedFile(this, workflowPath(options.fileName), { render: () => renderWorkflowYaml(render()) });
+    const file = workflowPath(options);
+    if (paths.claim(path, options.directory === undefined ? 'fileName' : 'directory', file)) {
+      new GeneratedFile(this, file, { render: () => renderWorkflowYaml(render(resolveGate(project, options))) });
+    }
+  }
+
+  /** Every gate task must be a task of the project: a gate naming a missing task would fail only on GitHub. */
+  public preSynthesize(): void {
+    const problems = new ProblemList();
+    this.gateTasks.forEach((task, i) => {
+      if (!this.project.tasks.tryFind(task)) {
+        const known = this.project.tasks.all.map((t) => t.name).sort().join(', ');
+        problems.add(constructPath(this), `gate.tasks[${i}]`, `the project has no task "${task}" (its tasks: ${known}); add it with project.addTask("${task}", ...) or name another`);
+      }
+    });
+    problems.throwIfAny();
   }
 }
 
@@ -48,15 +82,22 @@ export interface ReleaseWorkflowProps extends ReleaseWorkflowOptions {
   readonly pipeline: PackagingPipeline;
 }
 
-/** `.github/workflows/<fileName>.yml`: on a push to the branch, build and push the first stage. */
+/** `.github/workflows/<fileName>.yml`: on a push to the branch, the gate, then build and push the first stage. */
 export class ReleaseWorkflow extends PipelineWorkflow<ReleaseWorkflowOptions> {
   constructor(project: Project, id: string, props: ReleaseWorkflowProps) {
     const { pipeline, ...options } = checks.isRecord(props) ? props : ({} as ReleaseWorkflowProps);
     super(project, id, pipeline, options, (problems, path) => {
       validateWorkflowOptions(problems, path, pipeline.model, options);
       if (options.branch !== undefined) checks.check(problems, path, 'branch', options.branch, checks.branchName);
-    }, () => releaseWorkflow(pipeline.model, options));
-    if (pipeline instanceof PackagingPipeline) pipeline.registerWorkflow({ release: { fileName: options.fileName, branch: options.branch ?? 'master' } });
+      if (branchStages(pipeline.model).length === 0) {
+        problems.add(path, 'pipeline', `no stage of ${pipeline.model.name} is marked publish: "branch", so this workflow would publish nothing; mark the first stage (the base) with publish: "branch"`);
+      }
+    }, (gate) => releaseWorkflow(pipeline.model, options, gate));
+    if (pipeline instanceof PackagingPipeline && pipeline.valid) {
+      pipeline.registerWorkflow({
+        release: { path: workflowPath(options), branch: options.branch ?? 'master', registry: publishRegistryOf(pipeline.model, options) ?? '', gate: resolveGate(project, options) },
+      });
+    }
   }
 }
 
@@ -65,12 +106,14 @@ export interface DispatchWorkflowProps extends WorkflowOptions {
   readonly pipeline: PackagingPipeline;
 }
 
-/** `.github/workflows/<fileName>.yml`: on a published release, build the package and attach it. */
+/** `.github/workflows/<fileName>.yml`: on a published release, the gate, then build, check and attach the package. */
 export class DispatchWorkflow extends PipelineWorkflow<WorkflowOptions> {
   constructor(project: Project, id: string, props: DispatchWorkflowProps) {
     const { pipeline, ...options } = checks.isRecord(props) ? props : ({} as DispatchWorkflowProps);
     super(project, id, pipeline, options, (problems, path) => validateWorkflowOptions(problems, path, pipeline.model, options),
-      () => dispatchWorkflow(pipeline.model, options));
-    if (pipeline instanceof PackagingPipeline) pipeline.registerWorkflow({ dispatch: { fileName: options.fileName } });
+      (gate) => dispatchWorkflow(pipeline.model, options, gate));
+    if (pipeline instanceof PackagingPipeline && pipeline.valid) {
+      pipeline.registerWorkflow({ dispatch: { path: workflowPath(options), registry: publishRegistryOf(pipeline.model, options) ?? '', gate: resolveGate(project, options) } });
+    }
   }
 }

@@ -9,9 +9,12 @@ import { Pipeline } from '../model/pipeline';
  * order they appear in the generated script; the command line (main) comes last.
  */
 export const DRIVER_SNIPPETS = [
-  'driver-log', 'driver-settings', 'driver-lock', 'driver-exit', 'driver-preflight', 'driver-build', 'driver-package', 'driver-shell',
-  'driver-clean', 'driver-cli',
+  'driver-log', 'driver-settings', 'driver-lock', 'driver-exit', 'driver-preflight', 'driver-input-tag', 'driver-build', 'driver-package',
+  'driver-smoke', 'driver-publish', 'driver-shell', 'driver-clean', 'driver-cli',
 ] as const;
+
+/** Snippets the driver shares with the validation script (functions of the model's data). */
+export const SHARED_SNIPPETS = ['env-file', 'image-name', 'smoke-output'] as const;
 
 /**
  * The text of the build driver (`docker.sh`): header, the model and the exit statuses as bash data,
@@ -31,8 +34,7 @@ export function renderDriverScript(pipeline: Pipeline): string {
     '',
     ...exitCodeData(),
     '',
-    ...snippet('env-file'),
-    '',
+    ...SHARED_SNIPPETS.flatMap((name) => [...snippet(name), '']),
     ...DRIVER_SNIPPETS.flatMap((name) => [...snippet(name), '']),
     'main "$@"',
     '',

@@ -1,6 +1,7 @@
 import { caseFunction, literalTextNotes, shellArray, shellQuote } from './shell-quote';
+import { smokeRun } from './smoke-run';
 import { BUILD_MODES } from '../model/build-mode';
-import { DEFAULT_USER_ID } from '../model/image-stage';
+import { DEFAULT_USER_ID, INPUT_HASH_LENGTH } from '../model/image-stage';
 import { Pipeline } from '../model/pipeline';
 
 /**
@@ -12,6 +13,7 @@ export function pipelineData(pipeline: Pipeline): string[] {
   const pkg = pipeline.packageStage;
   const stages = pipeline.stages;
   const user = pipeline.userOf(pkg);
+  const smoke = smokeRun(pipeline);
   const vars: Array<[string, string]> = [
     ['PIPELINE', pipeline.name],
     ['PIPELINE_TITLE', pipeline.title],
@@ -25,6 +27,18 @@ export function pipelineData(pipeline: Pipeline): string[] {
     ['PACKAGER_LOG', pipeline.packagerLogPath],
     ['DEFAULT_IMAGE_ID', user?.defaultId ?? DEFAULT_USER_ID],
     ['REQUIRES_BUILDKIT', pipeline.requiresBuildKit ? '1' : '0'],
+    ['INPUT_HASH_LENGTH', String(INPUT_HASH_LENGTH)],
+    ['SMOKE_STAGE', smoke.stage],
+    ['SMOKE_SCRIPT', smoke.script],
+    ['SMOKE_COMMAND', smoke.command],
+    ['SMOKE_EXPECTED_OUTPUT', smoke.expectedOutput],
+    ['SMOKE_TARBALL', smoke.tarballInContainer],
+  ];
+  const lists: Array<[string, readonly string[]]> = [
+    ['STAGES', stages.map((s) => s.name)],
+    ['PUBLISHED_STAGES', stages.filter((s) => s.props.publish !== undefined).map((s) => s.name)],
+    ['SMOKE_ARGUMENTS', smoke.arguments],
+    ['SMOKE_ENVIRONMENT', smoke.environment],
   ];
   // Not readonly: the validation script's --label-prefix replaces them.
   const labels: Array<[string, string]> = [
@@ -39,7 +53,9 @@ export function pipelineData(pipeline: Pipeline): string[] {
     ...vars.map(([k, v], i) => `  ${k}=${shellQuote(v)}${i < vars.length - 1 ? ' \\' : ''}`),
     '# shellcheck disable=SC2034',
     ...labels.map(([k, v], i) => `${k}=${shellQuote(v)}${i < labels.length - 1 ? ' \\' : ''}`),
-    `readonly STAGES=${shellArray(stages.map((s) => s.name))}`,
+    `# shellcheck disable=${['SC2034', ...literalTextNotes(lists.flatMap(([, values]) => values))].join(',')}`,
+    'readonly \\',
+    ...lists.map(([name, values], i) => `  ${name}=${shellArray(values)}${i < lists.length - 1 ? ' \\' : ''}`),
     '',
     ...caseFunction('stage_image', 'The image of a stage in a build mode: stage_image STAGE/MODE',
       stages.flatMap((s) => BUILD_MODES.map((m) => [`${s.name}/${m}`, s.image(m)] as const))),
@@ -67,6 +83,9 @@ export function pipelineData(pipeline: Pipeline): string[] {
     '',
     ...caseFunction('stage_workdir', 'The working directory of a stage\'s image',
       stages.map((s) => [s.name, pipeline.workdirOf(s) ?? '/'] as const)),
+    '',
+    ...caseFunction('stage_publish', 'When the workflows publish a stage\'s image (branch or release); none for the others',
+      stages.flatMap((s) => (s.props.publish ? [[s.name, s.props.publish] as const] : []))),
     '',
     ...caseFunction('stage_inputs', 'The paths a stage needs from the repository (what it copies; for the package stage, the packager\'s inputs too)',
       stages.map((s) => [s.name, pipeline.inputsOf(s)] as const)),

@@ -21,6 +21,8 @@ export function literalTextNotes(values: readonly string[]): string[] {
   return [
     ...(quoted.some((v) => /[$`]/.test(v)) ? ['SC2016'] : []),
     ...(quoted.some((v) => v.includes('\\')) ? ['SC1003'] : []),
+    // A literal "~" at the start (e.g. a description "~/..."), which shellcheck takes for a home folder.
+    ...(quoted.some((v) => v.startsWith('~')) ? ['SC2088'] : []),
   ];
 }
 

@@ -1,3 +1,4 @@
+import { SHARED_SNIPPETS } from './driver-script';
 import { pipelineData } from './pipeline-data';
 import { RUN_MARKER_PREFIX } from './run-marker';
 import { readonlyVar, rootFromScript, scriptHeader } from './script-header';
@@ -30,8 +31,7 @@ export function renderValidationScript(pipeline: Pipeline): string {
     '',
     ...pipelineData(pipeline),
     '',
-    ...snippet('env-file'),
-    '',
+    ...SHARED_SNIPPETS.flatMap((name) => [...snippet(name), '']),
     ...VALIDATION_SNIPPETS.flatMap((name) => [...snippet(name), '']),
     'main "$@"',
     '',

@@ -1,21 +1,52 @@
-import { ACTIONS } from './actions';
-import { checkoutAndLogin, DEFAULT_RUNNER, driverCommand, registryOf, repoPath, WorkflowOptions } from './workflow-options';
+import { GATE_JOB, gateJob, WorkflowGate } from './gate-job';
+import { branchStages, releaseStages } from './published-stages';
+import { DEFAULT_RUNNER, driverCommand, publishRegistryOf, REGISTRY_ENV, registryHost, repoPath, validationCommand, WorkflowOptions, WorkflowStep } from './workflow-options';
+import { checkoutStep, downloadArtifactStep, loginStep, uploadArtifactStep } from './workflow-steps';
 import { Pipeline } from '../model/pipeline';
 import { shellCommand, shellQuote } from '../shell/shell-quote';
+import { VALIDATION_RESULTS_LOG } from '../shell/validation-script';
+
+/** The job ids of the dispatch workflow, in `needs` order after the gate. */
+export const PACKAGE_JOB = 'package';
+export const RELEASE_JOB = 'release';
 
 /**
- * On a published release (or by hand): pull the pushed first stage (building it only if absent),
- * build and push the middle stages, build the package, keep it as a workflow artifact, and
- * attach it to the release in a second job, the only one allowed to write contents.
- * Every `run:` word from the model is shell-quoted; event data reaches `run:` only through `env:`.
+ * On a published release (or by hand), three jobs, each needing the one before:
+ * - the gate (read only);
+ * - package: pull the first stage by its immutable input tag (building it only when the registry
+ *   does not have it, and saying which), build the later image stages with the registry as cache,
+ *   build the package, run its smoke check and the validation script, and only then push the
+ *   later images under their input tags (a release also moves their `_ci` tags), and keep the
+ *   package as a workflow artifact;
+ * - release (a release only): check the package against its checksum and attach both to the
+ *   release; the only job that may write contents.
+ * Every `run:` is one driver or validation-script command, or gh/checksum tooling; event data
+ * reaches `run:` only through `env:`.
  */
-export function dispatchWorkflow(pipeline: Pipeline, options: WorkflowOptions): Record<string, unknown> {
-  const [base, ...rest] = pipeline.stages;
-  const middle = rest.slice(0, -1);
+export function dispatchWorkflow(pipeline: Pipeline, options: WorkflowOptions, gate: WorkflowGate): Record<string, unknown> {
   const pkg = pipeline.packageStage;
+  const pulled = new Set(branchStages(pipeline));
+  const pushed = releaseStages(pipeline);
+  const pushedNames = pushed.map((s) => s.name);
   const artifactName = `${pipeline.name}-${pipeline.platform}`;
   const files = [pipeline.artifactPath, pipeline.checksumPath];
+  const fileNames = files.map((f) => f.split('/').pop() as string);
   const runner = options.runner ?? DEFAULT_RUNNER;
+  const registry = publishRegistryOf(pipeline, options) as string; // validated: the option or the images' host
+  const onRelease = "${{ github.event_name == 'release' }}";
+
+  const imageSteps: WorkflowStep[] = pipeline.stages.filter((s) => s !== pkg).map((stage) => (pulled.has(stage)
+    ? { name: `Pull the ${stage.name} image by its input tag, or build it when the registry does not have it`, run: driverCommand(pipeline, '--ci', 'pull_or_build', stage.name) }
+    : { name: `Build the ${stage.name} image (CI mode, the registry's images as cache)`, run: driverCommand(pipeline, '--ci', `build_${stage.name}`) }));
+  const publishSteps: WorkflowStep[] = pushed.length === 0 ? [] : [
+    { name: `Push the ${pushedNames.join(', ')} image under its input tag`, run: driverCommand(pipeline, '--ci', 'push', ...pushedNames) },
+    {
+      name: `Move ${pushed.map((s) => s.image('ci')).join(', ')} to the pushed image (releases only)`,
+      if: onRelease,
+      run: driverCommand(pipeline, '--ci', 'promote', ...pushedNames),
+    },
+  ];
+
   return {
     name: options.fileName,
     on: {
@@ -23,50 +54,43 @@ export function dispatchWorkflow(pipeline: Pipeline, options: WorkflowOptions): 
       workflow_dispatch: {},
     },
     permissions: {},
+    // Where every driver command pulls from and pushes to (the rehearsal replaces it with its loopback registry).
+    env: { [REGISTRY_ENV]: registry },
     concurrency: { 'group': `${options.fileName}-\${{ github.ref }}`, 'cancel-in-progress': false },
     jobs: {
-      package: {
-        'name': `Build the ${pipeline.platform} package`,
+      [GATE_JOB]: gateJob(gate, runner),
+      [PACKAGE_JOB]: {
+        'name': `Build, check and publish the ${pipeline.platform} package`,
+        'needs': GATE_JOB,
         'runs-on': runner,
         'timeout-minutes': options.timeoutMinutes ?? 90,
-        'permissions': { contents: 'read', packages: 'write' },
+        'permissions': { contents: 'read', packages: pushed.length > 0 ? 'write' : 'read' },
         'steps': [
-          ...checkoutAndLogin(registryOf(pipeline), ACTIONS),
-          {
-            name: `Pull the ${base.name} image, or build it when absent`,
-            run: `${shellCommand('docker', 'pull', base.image('ci'))} || ${driverCommand(pipeline, '--ci', `build_${base.name}`)}`,
-          },
-          ...middle.flatMap((stage) => [
-            { name: `Build the ${stage.name} image (CI mode)`, run: driverCommand(pipeline, '--ci', `build_${stage.name}`) },
-            { name: `Push ${stage.image('ci')}`, run: shellCommand('docker', 'push', stage.image('ci')) },
-          ]),
+          checkoutStep(),
+          loginStep(registryHost(registry)),
+          ...imageSteps,
           { name: `Build the package (CI mode, ${pipeline.props.packager.name})`, run: driverCommand(pipeline, '--ci', `build_${pkg.name}`) },
-          {
-            name: 'Keep the package as a workflow artifact',
-            uses: ACTIONS.uploadArtifact,
-            with: { 'name': artifactName, 'path': files.map((f) => repoPath(pipeline, f)).join('\n'), 'if-no-files-found': 'error' },
-          },
-          {
-            name: 'Keep the build logs',
-            if: '${{ always() }}',
-            uses: ACTIONS.uploadArtifact,
-            with: { 'name': `${artifactName}-logs`, 'path': repoPath(pipeline, 'build/*.log'), 'if-no-files-found': 'ignore' },
-          },
+          { name: 'Smoke check: run the package in a fresh container', run: driverCommand(pipeline, '--ci', 'smoke') },
+          { name: `Validate the CI-mode build (${pipeline.validationScriptPath})`, run: validationCommand(pipeline) },
+          ...publishSteps,
+          uploadArtifactStep('Keep the package as a workflow artifact', artifactName, files.map((f) => repoPath(pipeline, f)), 'error'),
+          uploadArtifactStep('Keep the build logs', `${artifactName}-logs`, [repoPath(pipeline, 'build/*.log'), repoPath(pipeline, VALIDATION_RESULTS_LOG)], 'ignore', '${{ always() }}'),
         ],
       },
-      publish: {
+      [RELEASE_JOB]: {
         'name': 'Attach the package to the release',
-        'needs': 'package',
-        'if': "${{ github.event_name == 'release' }}",
+        'needs': PACKAGE_JOB,
+        'if': onRelease,
         'runs-on': runner,
         'timeout-minutes': 10,
         'permissions': { contents: 'write' },
         'steps': [
-          { name: 'Download the package', uses: ACTIONS.downloadArtifact, with: { name: artifactName, path: 'dist' } },
+          downloadArtifactStep('Download the package', artifactName, 'dist'),
+          { 'name': 'Check the package against its checksum', 'working-directory': 'dist', 'run': shellCommand('sha256sum', '--check', fileNames[1]) },
           {
             name: 'Upload the package and its checksum to the release',
             env: { GH_TOKEN: '${{ github.token }}', TAG: '${{ github.event.release.tag_name }}', REPOSITORY: '${{ github.repository }}' },
-            run: `gh release upload "$TAG" ${files.map((f) => shellQuote(`dist/${f.split('/').pop()}`)).join(' ')} --clobber --repo "$REPOSITORY"`,
+            run: `gh release upload "$TAG" ${fileNames.map((f) => shellQuote(`dist/${f}`)).join(' ')} --clobber --repo "$REPOSITORY"`,
           },
         ],
       },

@@ -230,13 +230,14 @@ describeWithEngine('The standard-mode development loop (repository mounted, IDs 
     const source = readFileSync(cli, 'utf8');
     const line = '    print(greetings.greet(args.name))\n';
     expect(source).toContain(line);
-    writeFileSync(cli, source.replace(line, '    print("Edited: " + greetings.greet(args.name))\n'));
+    // The greeting line stays as the smoke check expects it (a build whose package fails it never reaches ./dist).
+    writeFileSync(cli, source.replace(line, `${line}    print("Edited.")\n`));
 
     // Another run ID: a rebuilt runtime image would carry it, and so get another image ID.
     expectSuccess(driver(copy, ['build_package'], { ...env, BUILD_RUN_ID: secondRun }), `${DRIVER} build_package after the edit`);
     expectVerifiedPackage(copy);
     const output = runPyzOnHost(copy).stdout;
-    expect(output).toContain(`Edited: ${GREETING}`);
+    expect(output).toContain(`${GREETING}\nEdited.\n`);
     expect(imageId('local/desktop-app:runtime')).toBe(runtimeBefore);
     expect(imageLabel('local/desktop-app:runtime', LABEL_RUN_ID)).toBe(firstRun);
   });
@@ -287,6 +288,8 @@ describeWithEngine('The generated test_ci_mode.sh of the example', () => {
   test('fails and names the mount check when a container of the run has a bind mount', () => {
     const wrapper = writeScript(join(dirname(copy), 'driver-with-mount.sh'), `
 "${join(copy, DRIVER)}" "$@"
+# The validation script also runs the driver's smoke command: break isolation once, after the build.
+[[ " $* " == *" build "* ]] || exit 0
 # Breaks isolation on purpose: a container of the same run, with the repository bind-mounted.
 "\${DOCKER:-docker}" run --name "staged-build-e2e-mounted-\${BUILD_RUN_ID}" \\
   --label "${LABEL_RUN_ID}=\${BUILD_RUN_ID}" --label "${own}" \\
@@ -312,8 +315,12 @@ describeWithEngine('The generated test_ci_mode.sh of the example', () => {
     try {
       const run = expectFailure(validate(['--image', `base=${stale}`]), `./${VALIDATION} --image base=${stale}`);
       const results = resultLines(copy);
-      if (!/^\d+ passed, 1 failed$/.test(results.last)) throw new Error(`unexpected last line\n${describeRun(run)}`);
-      expect(results.fail).toEqual([expect.stringMatching(new RegExp(`^image building: ${stale} \\(base\\) was built by this run`))]);
+      if (!/^\d+ passed, 2 failed$/.test(results.last)) throw new Error(`unexpected last line\n${describeRun(run)}`);
+      expect(results.fail).toEqual([
+        expect.stringMatching(new RegExp(`^image building: ${stale} \\(base\\) was built by this run`)),
+        // The smoke check ran in this run's base image, not in the stale one named for it.
+        expect.stringMatching(new RegExp(`^smoke check: the package of \\./dist ran in a fresh container of this run's ${stale}, .*\\(no kept container of this run was made from ${stale}`)),
+      ]);
       // The other checks of that image still ran against it, and passed.
       expect(results.pass).toContain(`configuration: ${stale} runs as user appuser`);
     } finally {
@@ -336,7 +343,11 @@ rm -f "${ARTIFACT}"
       `package creation: ./${ARTIFACT} exists and is non-empty`,
       `package creation: ./${CHECKSUM} matches ./${ARTIFACT}`,
     ]));
-    expect(results.fail.filter((f) => !f.startsWith('package creation:'))).toEqual([]);
+    // With no package in ./dist, the smoke check fails too; nothing else does.
+    expect(results.fail.filter((f) => !f.startsWith('package creation:'))).toEqual([
+      expect.stringMatching(/^smoke check: '\S+driver-without-package\.sh --ci smoke' exited non-zero/),
+      expect.stringMatching(/^smoke check: the package of \.\/dist ran .*: its \/tmp\/desktop-app-linux\.tar\.gz is not \.\/dist\/desktop-app-linux\.tar\.gz\)$/),
+    ]);
   });
 });
 

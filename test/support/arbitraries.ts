@@ -165,6 +165,8 @@ export const validModel: fc.Arbitrary<ModelSpec> = fc.record({
     ...(d.steps.length > 0 ? { steps: d.steps } : {}),
     ...(d.labels.length > 0 ? { labels: Object.fromEntries(d.labels) } : {}),
     ...(d.python !== undefined ? { python: { version: d.python } } : {}),
+    // As in the presets: the first stage is published on the branch, the later image stages on a release.
+    ...(i === 0 ? { publish: 'branch' as const } : i < drafts.length - 1 ? { publish: 'release' as const } : {}),
   }));
   if (m.dependencies) withDependencies(stages, drafts.map((d) => d.parentPick), m.dependencies);
   const props: EditableProps = {
@@ -172,6 +174,8 @@ export const validModel: fc.Arbitrary<ModelSpec> = fc.record({
     labelPrefix: m.labelPrefix,
     stages,
     packager: packagerOf(m.packager),
+    // The entry check reads the project's files; these projects hold no application sources.
+    sourcesElsewhere: true,
     ...(m.title !== undefined ? { title: m.title } : {}),
     ...(m.root !== undefined ? { root: m.root } : {}),
     ...(m.platform !== undefined ? { platform: m.platform } : {}),

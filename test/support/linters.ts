@@ -139,17 +139,22 @@ export function actionlintMany(workflows: ReadonlyArray<{ text: string; fileName
   });
 }
 
-/** One `run:` block of a workflow: where it is (`<file>#<job>.steps[<i>]`) and its shell text. */
+/** One `run:` block of a workflow: where it is (`<file>#<job>.steps[<i>]`), its shell text, and the step's working-directory. */
 export interface RunBlock {
   readonly where: string;
   readonly run: string;
+  readonly workingDirectory?: string;
 }
 
 /** Every `run:` block of every job of a workflow (parsed with `yaml`). */
 export function runBlocks(text: string, fileName: string): RunBlock[] {
-  const workflow = parseYaml(text) as { jobs?: Record<string, { steps?: Array<{ run?: unknown }> }> };
+  const workflow = parseYaml(text) as { jobs?: Record<string, { steps?: Array<{ 'run'?: unknown; 'working-directory'?: unknown }> }> };
   return Object.entries(workflow.jobs ?? {}).flatMap(([job, { steps }]) => (steps ?? [])
-    .map((step, i) => ({ where: `${fileName}#${job}.steps[${i}]`, run: step.run }))
+    .map((step, i) => ({
+      where: `${fileName}#${job}.steps[${i}]`,
+      run: step.run,
+      ...(typeof step['working-directory'] === 'string' ? { workingDirectory: step['working-directory'] } : {}),
+    }))
     .filter((block): block is RunBlock => typeof block.run === 'string'));
 }
 

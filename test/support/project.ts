@@ -1,31 +1,44 @@
-import { mkdtempSync } from 'fs';
+import { cpSync, mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Project } from 'projen';
 import { Testing } from 'projen/lib/testing';
 import { addAiRunnerBuild } from '../../presets/airunner';
 import { addDesktopAppExample } from '../../presets/desktop-app';
+import { addGateTasks } from '../../presets/gate';
 import { ModelError } from '../../src';
 
 /** The repository root (where .projenrc.ts and the committed generated files are). */
 export const REPO_ROOT = join(__dirname, '..', '..');
+
+/** The example's application sources (hand-written, not generated), relative to the repository root. */
+const EXAMPLE_SOURCES = 'examples/desktop-app/src/';
 
 /** A bare projen project in a fresh temporary folder. */
 export function emptyProject(): Project {
   return new Project({ name: 'test', outdir: mkdtempSync(join(tmpdir(), 'staged-build-')) });
 }
 
-/** A project with both presets (AiRunner and the example), as .projenrc.ts has them. */
+/**
+ * A project with both presets (AiRunner and the example) and the gate's tasks, as .projenrc.ts has
+ * them. The example's application sources are copied in, as in the repository: synthesis checks that
+ * its entry module exists (AiRunner's sources live elsewhere).
+ */
 export function presetProject(): Project {
   const project = emptyProject();
-  addAiRunnerBuild(project);
-  addDesktopAppExample(project);
+  cpSync(join(REPO_ROOT, EXAMPLE_SOURCES), join(project.outdir, EXAMPLE_SOURCES), { recursive: true });
+  const gate = addGateTasks(project);
+  addAiRunnerBuild(project, gate);
+  addDesktopAppExample(project, gate);
   return project;
 }
 
 /** Synthesizes the presets and returns every file the pipelines generate: path -> text. */
 export function synthPresets(): Record<string, string> {
-  return Testing.synth(presetProject()) as Record<string, string>;
+  const files = Testing.synth(presetProject()) as Record<string, string>;
+  // The example's sources were copied in, not generated.
+  for (const path of Object.keys(files)) if (path.startsWith(EXAMPLE_SOURCES)) delete files[path];
+  return files;
 }
 
 /** Synthesizes `project`; the ModelError's problems as `[path] field: message` lines ([] when it is valid). */

@@ -4,8 +4,8 @@ import { Construct, RootConstruct } from 'constructs';
 import { parse as parseYaml } from 'yaml';
 import { ModelSpec, PackagerSpec } from './arbitraries';
 import {
-  BUILD_MODES, BundleFile, DEFAULT_USER_ID, dispatchWorkflow, Pipeline, PipelineStage, PyInstallerPackagerProps, releaseWorkflow, renderDockerfile,
-  renderWorkflowYaml, StageDefinition, stageDockerfile, USER_ID_ARGS,
+  BUILD_MODES, BundleFile, DEFAULT_GATE_TASKS, DEFAULT_GATE_TIMEOUT_MINUTES, DEFAULT_USER_ID, dispatchWorkflow, Pipeline, PipelineStage,
+  PyInstallerPackagerProps, releaseWorkflow, renderDockerfile, renderWorkflowYaml, StageDefinition, stageDockerfile, USER_ID_ARGS, WorkflowGate,
 } from '../../src';
 import { asAndClause as clause } from '../../src/model/shell-syntax';
 
@@ -144,32 +144,42 @@ export function dockerfileDifferences(pipeline: Pipeline, stage: PipelineStage):
   return problems;
 }
 
+/** The gate a workflow without gate options gets in a plain projen project (not a Node project). */
+export const PLAIN_PROJECT_GATE: WorkflowGate = { tasks: DEFAULT_GATE_TASKS, nodeVersion: 'lts/*', installCommand: 'npm ci', timeoutMinutes: DEFAULT_GATE_TIMEOUT_MINUTES };
+
 /** Differences between the rendered workflows, read back with `yaml`, and the model. */
 export function workflowDifferences(pipeline: Pipeline, spec: ModelSpec): string[] {
   const problems: string[] = [];
   const expect = (what: string, actual: unknown, expected: unknown) => {
     if (JSON.stringify(actual) !== JSON.stringify(expected)) problems.push(`${what}: got ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
   };
-  type Job = { 'runs-on': string; 'timeout-minutes': number; 'steps': Array<{ run?: string; with?: Record<string, string> }> };
+  type Job = { 'runs-on': string; 'timeout-minutes': number; 'needs'?: string; 'steps': Array<{ run?: string; with?: Record<string, string> }> };
   type Workflow = { name: string; on: Record<string, { branches?: string[] }>; jobs: Record<string, Job> };
   const expressions = (text: string) => [...text.matchAll(/\$\{\{[^}]*\}\}/g)].map((m) => m[0]);
   const KNOWN = new Set(['${{ github.ref }}', '${{ github.actor }}', '${{ secrets.GITHUB_TOKEN }}', '${{ always() }}', "${{ github.event_name == 'release' }}",
     '${{ github.token }}', '${{ github.event.release.tag_name }}', '${{ github.repository }}']);
+  const runner = (options: { runner?: string }) => options.runner ?? 'ubuntu-24.04';
   if (spec.release) {
-    const text = renderWorkflowYaml(releaseWorkflow(pipeline, spec.release));
+    const branch = spec.release.branch ?? 'master';
+    const text = renderWorkflowYaml(releaseWorkflow(pipeline, spec.release, PLAIN_PROJECT_GATE));
     const workflow = parseYaml(text) as Workflow;
     expect('release name', workflow.name, spec.release.fileName);
-    expect('release branches', workflow.on.push?.branches, [spec.release.branch ?? 'master']);
-    const job = workflow.jobs[`build-${pipeline.stages[0].name}`];
-    expect('release runs-on', job?.['runs-on'], spec.release.runner ?? 'ubuntu-24.04');
+    expect('release branches', workflow.on.push?.branches, [branch]);
+    const job = workflow.jobs[`publish-${pipeline.stages[0].name}`];
+    expect('release jobs', Object.keys(workflow.jobs), ['gate', `publish-${pipeline.stages[0].name}`]);
+    expect('release needs', job?.needs, 'gate');
+    expect('release runs-on', [workflow.jobs.gate?.['runs-on'], job?.['runs-on']], [runner(spec.release), runner(spec.release)]);
     expect('release timeout', job?.['timeout-minutes'], spec.release.timeoutMinutes ?? 60);
-    expect('release expressions', expressions(text).filter((e) => !KNOWN.has(e)), []);
+    const known = new Set([...KNOWN, `\${{ github.ref == 'refs/heads/${branch}' }}`]);
+    expect('release expressions', expressions(text).filter((e) => !known.has(e)), []);
   }
   if (spec.dispatch) {
-    const text = renderWorkflowYaml(dispatchWorkflow(pipeline, spec.dispatch));
+    const text = renderWorkflowYaml(dispatchWorkflow(pipeline, spec.dispatch, PLAIN_PROJECT_GATE));
     const workflow = parseYaml(text) as Workflow;
     expect('dispatch name', workflow.name, spec.dispatch.fileName);
-    expect('dispatch runs-on', [workflow.jobs.package?.['runs-on'], workflow.jobs.publish?.['runs-on']], [spec.dispatch.runner ?? 'ubuntu-24.04', spec.dispatch.runner ?? 'ubuntu-24.04']);
+    expect('dispatch jobs', Object.keys(workflow.jobs), ['gate', 'package', 'release']);
+    expect('dispatch needs', [workflow.jobs.package?.needs, workflow.jobs.release?.needs], ['gate', 'package']);
+    expect('dispatch runs-on', ['gate', 'package', 'release'].map((j) => workflow.jobs[j]?.['runs-on']), [1, 2, 3].map(() => runner(spec.dispatch!)));
     expect('dispatch timeout', workflow.jobs.package?.['timeout-minutes'], spec.dispatch.timeoutMinutes ?? 90);
     const upload = workflow.jobs.package?.steps.find((s) => s.with?.['if-no-files-found'] === 'error');
     const root = pipeline.root === '.' ? '' : `${pipeline.root}/`;

@@ -8,7 +8,7 @@ readonly DRIVER_PATH=./bin/docker.sh
 readonly ROOT_FROM_SCRIPT=..
 
 # --- The pipeline model (generated) ---
-# shellcheck disable=SC2034 # shared by the driver and the validation script; each reads part of it
+# shellcheck disable=SC2034,SC2016 # shared by the driver and the validation script; each reads part of it
 readonly \
   PIPELINE=desktop-app \
   PIPELINE_TITLE='Desktop App example' \
@@ -21,12 +21,23 @@ readonly \
   BUILD_LOG=build/build.log \
   PACKAGER_LOG=build/desktop-app.log \
   DEFAULT_IMAGE_ID=1000 \
-  REQUIRES_BUILDKIT=0
+  REQUIRES_BUILDKIT=0 \
+  INPUT_HASH_LENGTH=12 \
+  SMOKE_STAGE=base \
+  SMOKE_SCRIPT='mkdir -p /tmp/smoke && tar -xzf /tmp/desktop-app-linux.tar.gz -C /tmp/smoke && cd /tmp/smoke && exec python3 desktop-app/desktop-app.pyz "$@"' \
+  SMOKE_COMMAND='python3 desktop-app/desktop-app.pyz --name '\''smoke check'\''' \
+  SMOKE_EXPECTED_OUTPUT='^Hello, smoke check!$' \
+  SMOKE_TARBALL=/tmp/desktop-app-linux.tar.gz
 # shellcheck disable=SC2034
 LABEL_PIPELINE=dev.staged-build.example.pipeline \
 LABEL_STAGE=dev.staged-build.example.stage \
 LABEL_RUN_ID=dev.staged-build.example.run-id
-readonly STAGES=(base runtime package)
+# shellcheck disable=SC2034
+readonly \
+  STAGES=(base runtime package) \
+  PUBLISHED_STAGES=(base runtime) \
+  SMOKE_ARGUMENTS=(--name 'smoke check') \
+  SMOKE_ENVIRONMENT=()
 
 # The image of a stage in a build mode: stage_image STAGE/MODE
 stage_image() {
@@ -107,6 +118,15 @@ stage_workdir() {
   esac
 }
 
+# When the workflows publish a stage's image (branch or release); none for the others
+stage_publish() {
+  case "$1" in
+    base) printf '%s\n' branch ;;
+    runtime) printf '%s\n' release ;;
+    *) return 1 ;;
+  esac
+}
+
 # The paths a stage needs from the repository (what it copies; for the package stage, the packager's inputs too)
 stage_inputs() {
   case "$1" in
@@ -131,6 +151,9 @@ readonly \
   EXIT_LOCKED=8 \
   EXIT_WRITE=9 \
   EXIT_PREFLIGHT=10 \
+  EXIT_SMOKE=11 \
+  EXIT_PULL_ABSENT=12 \
+  EXIT_REGISTRY=13 \
   EXIT_HANGUP=129 \
   EXIT_INTERRUPTED=130 \
   EXIT_TERMINATED=143
@@ -141,14 +164,17 @@ print_exit_codes() {
     0 success \
     1 'another failure of a docker command (e.g. clean could not remove an image)' \
     2 'usage error: an unknown command, stage or option' \
-    3 'an invalid setting: HOST_UID/HOST_GID (environment or .env), DOCKER_BUILDKIT, BUILD_RUN_ID' \
-    4 'a missing prerequisite: docker client, engine, host tool, an input a stage copies, a parent image' \
+    3 'an invalid setting: HOST_UID/HOST_GID (environment or .env), DOCKER_BUILDKIT, BUILD_RUN_ID, --registry/BUILD_REGISTRY, an image name without a registry for push or pull' \
+    4 'a missing prerequisite: docker client, engine, host tool, an input a stage copies, a parent image, an image to push or promote that is not built from the current inputs, the package the smoke check runs' \
     5 'building an image stage failed (see the build log)' \
     6 'the packager failed in its container (see the packager log)' \
     7 'the package failed verification: missing or empty package or checksum, or a checksum mismatch' \
     8 'another run of the driver holds the lock of this checkout (build/.lock)' \
     9 'a file or folder could not be written (disk full, read-only file system, permissions)' \
     10 'the preflight found problems: a stage lacks a file its steps need, or the model and the repository disagree (run check)' \
+    11 'the smoke check failed: the package, run in a fresh container of the first stage'\''s image, did not exit 0 with the expected output (see the build log)' \
+    12 'pull: the image is not in the registry (manifest unknown); pull_or_build builds it instead' \
+    13 'a push or pull failed for another reason than an absent image: registry unreachable, access denied, not logged in (see the build log)' \
     129 'stopped by SIGHUP; the run'\''s containers were removed, ./dist is unchanged' \
     130 'interrupted by SIGINT (Ctrl-C); the run'\''s containers were removed, ./dist is unchanged' \
     143 'stopped by SIGTERM; the run'\''s containers were removed, ./dist is unchanged'
@@ -185,6 +211,72 @@ read_env_file_value() {
     return 1
   fi
   if [[ -n "${target}" ]]; then printf -v "${target}" '%s' "${found}"; else printf '%s' "${found}"; fi
+}
+
+# --- Image names and the registry ---
+
+# A registry is HOST[:PORT], optionally followed by a path under which the images go
+# (127.0.0.1:5000/ci-run-7): lowercase, as Docker's reference grammar has it.
+readonly REGISTRY_PATTERN='^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?(/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*)*$'
+
+# registry_problem VALUE: why VALUE is not a registry (nothing when it is one).
+registry_problem() {
+  local value=$1
+  if [[ -z "${value}" ]]; then
+    printf 'is empty'
+  elif ! [[ "${value}" =~ ${REGISTRY_PATTERN} ]]; then
+    printf 'is not HOST[:PORT][/PATH] in lowercase (e.g. ghcr.io/owner or 127.0.0.1:5000)'
+  fi
+}
+
+# The registry host an image name starts with (Docker's rule: a first component with ".", ":" or
+# "localhost"); fails when the name has none (Docker would take docker.io for it).
+registry_host() {
+  local name=$1 first
+  [[ "${name}" == */* ]] || return 1
+  first=${name%%/*}
+  [[ "${first}" == *.* || "${first}" == *:* || "${first}" == localhost ]] || return 1
+  printf '%s\n' "${first}"
+}
+
+# with_registry NAME: NAME under REGISTRY ('' leaves it as it is): REGISTRY replaces the name's
+# registry host, or goes in front of a name that has none.
+# ghcr.io/owner/app:linux_ci -> 127.0.0.1:5000/owner/app:linux_ci; local/app:base -> 127.0.0.1:5000/local/app:base
+with_registry() {
+  local name=$1 host
+  if [[ -z "${REGISTRY:-}" ]]; then
+    printf '%s\n' "${name}"
+  elif host=$(registry_host "${name}"); then
+    printf '%s/%s\n' "${REGISTRY}" "${name#"${host}"/}"
+  else
+    printf '%s/%s\n' "${REGISTRY}" "${name}"
+  fi
+}
+
+# --- Smoke check output ---
+
+# smoke_output_matches PATTERN FILE: whether the text of FILE matches PATTERN, a regular expression
+# of the model (Python's re, multi-line: ^ and $ match at each line), as the preflight reads it.
+smoke_output_matches() {
+  python3 -c '
+import re, sys
+with open(sys.argv[2], encoding="utf-8", errors="replace") as output:
+    sys.exit(0 if re.search(sys.argv[1], output.read(), re.MULTILINE) else 1)
+' "$1" "$2"
+}
+
+# output_tail FILE: its last non-blank line, without control characters, at most 200 characters
+# ("(no output)" when there is none).
+output_tail() {
+  local line
+  line=$(tr -d '\000-\010\013-\037\177' <"$1" 2>/dev/null | awk 'NF { last = $0 } END { print last }')
+  if [[ -z "${line}" ]]; then
+    printf '(no output)'
+  elif [[ ${#line} -gt 200 ]]; then
+    printf '%s...' "${line:0:200}"
+  else
+    printf '%s' "${line}"
+  fi
 }
 
 # --- Build driver: output and logging ---
@@ -629,22 +721,146 @@ preflight_before_build() {
   exit "${EXIT_PREFLIGHT}"
 }
 
+# --- Build driver: input tags ---
+
+# The hash covers: the stage's Dockerfile; each file its steps copy (path, executable or not,
+# content; what .dockerignore leaves out of the build context is left out here too, see
+# load_context_ignore); the user IDs of a stage that creates its user; and the parent stage's
+# hash. Not the image names: a registry or the build mode does not change it.
+
+# input_tag STAGE: the stage's image name, tagged with the hash of its inputs,
+# e.g. local/desktop-app:base_ci-3f9a1c2e4b5d.
+input_tag() {
+  printf '%s-%s\n' "$(image_of "$1")" "$(input_hash "$1")"
+}
+
+# input_hash STAGE: the first INPUT_HASH_LENGTH hex digits of the SHA-256 of the stage's inputs.
+input_hash() {
+  local stage=$1 parent input
+  load_context_ignore
+  {
+    printf 'staged-build inputs 1\0dockerfile\0'
+    file_digest "$(stage_dockerfile "${stage}")"
+    if parent=$(stage_parent "${stage}"); then printf 'parent\0%s\0' "$(input_hash "${parent}")"; fi
+    if stage_takes_user_ids "${stage}" >/dev/null; then printf 'ids\0%s:%s\0' "${IMAGE_UID}" "${IMAGE_GID}"; fi
+    while IFS= read -r input; do input_digest "${input}"; done < <(stage_inputs "${stage}")
+  } | sha256sum | cut -c "1-${INPUT_HASH_LENGTH}"
+}
+
+# The SHA-256 of one file, then a NUL ("missing" when it is not there).
+file_digest() {
+  if [[ -f "$1" ]]; then
+    printf '%s\0' "$(sha256sum <"$1" | cut -d ' ' -f 1)"
+  else
+    printf 'missing\0'
+  fi
+}
+
+# input_digest PATH: one record per file under PATH (a file or a folder) that the build context
+# holds: its path, whether it is executable, and its content's hash (a link: its target).
+input_digest() {
+  local input=${1#./} path files=() flags=() index digest
+  input=${input%/}
+  if [[ ! -e "${input}" && ! -L "${input}" ]]; then
+    printf 'missing\0%s\0' "${input}"
+    return 0
+  fi
+  while IFS= read -r -d '' path; do
+    if context_ignored "${path}"; then continue; fi
+    if [[ -L "${path}" ]]; then
+      printf 'link\0%s\0%s\0' "${path}" "$(readlink -- "${path}")"
+    else
+      files+=("${path}")
+      if [[ -x "${path}" ]]; then flags+=(x); else flags+=(-); fi
+    fi
+  done < <(find "${input}" \( -type f -o -type l \) -print0 | LC_ALL=C sort -z)
+  [[ ${#files[@]} -gt 0 ]] || return 0
+  # One sha256sum for all the files; its records are "<hash>  <path>", NUL-ended. A file it
+  # could not read gets no record: "unreadable" stands for its hash.
+  local -A sums=()
+  while IFS= read -r -d '' digest; do
+    sums["${digest#*  }"]=${digest%% *}
+  done < <(printf '%s\0' "${files[@]}" | xargs -0 sha256sum --zero -- 2>/dev/null || true)
+  for index in "${!files[@]}"; do
+    printf 'file\0%s\0%s\0%s\0' "${files[index]}" "${flags[index]}" "${sums["${files[index]}"]:-unreadable}"
+  done
+}
+
+# Reads the .dockerignore patterns that the hash can apply exactly as Docker does: a name at the
+# top of the context ("dist", "*.log", "/build") and a name at any depth ("**/__pycache__").
+# Other forms are not applied, and a "!" exception turns them all off: the hash may then cover
+# more files than the build context (a needless rebuild), never fewer (a stale image).
+load_context_ignore() {
+  local line
+  CONTEXT_IGNORE_TOP=()
+  CONTEXT_IGNORE_ANY=()
+  [[ -f .dockerignore ]] || return 0
+  while IFS= read -r line || [[ -n "${line}" ]]; do
+    line=${line%$'\r'}
+    line=${line#"${line%%[![:space:]]*}"}
+    line=${line%"${line##*[![:space:]]}"}
+    [[ -n "${line}" && "${line}" != '#'* ]] || continue
+    if [[ "${line}" == '!'* ]]; then
+      CONTEXT_IGNORE_TOP=()
+      CONTEXT_IGNORE_ANY=()
+      return 0
+    fi
+    line=${line#/}
+    line=${line%/}
+    if [[ "${line}" == '**/'* && "${line#'**/'}" != */* && "${line#'**/'}" != *'**'* && -n "${line#'**/'}" ]]; then
+      CONTEXT_IGNORE_ANY+=("${line#'**/'}")
+    elif [[ -n "${line}" && "${line}" != */* && "${line}" != *'**'* ]]; then
+      CONTEXT_IGNORE_TOP+=("${line}")
+    fi
+  done <.dockerignore
+}
+
+# context_ignored PATH: whether the build context leaves PATH out (a path relative to the root),
+# by the patterns load_context_ignore read: a top pattern matches the first component, an
+# any-depth pattern any component (a folder that is left out takes its contents with it).
+context_ignored() {
+  local parts=() index pattern
+  IFS=/ read -r -a parts <<<"${1#./}"
+  for index in "${!parts[@]}"; do
+    if [[ "${index}" == 0 ]]; then
+      for pattern in "${CONTEXT_IGNORE_TOP[@]}"; do
+        # shellcheck disable=SC2053 # the pattern is a glob on purpose
+        [[ "${parts[index]}" == ${pattern} ]] && return 0
+      done
+    fi
+    for pattern in "${CONTEXT_IGNORE_ANY[@]}"; do
+      # shellcheck disable=SC2053 # the pattern is a glob on purpose
+      [[ "${parts[index]}" == ${pattern} ]] && return 0
+    done
+  done
+  return 1
+}
+
 # --- Build driver: image stages ---
 
+# The image of a stage in this run's mode, under the run's registry (see with_registry).
 image_of() {
-  stage_image "$1/${MODE}"
+  with_registry "$(stage_image "$1/${MODE}")"
 }
 
 build_stage() {
-  local stage=$1 number=$2 started=${SECONDS} image parent
+  local stage=$1 number=$2 started=${SECONDS} image tag parent
   image=$(image_of "${stage}")
+  tag=$(input_tag "${stage}")
   say "==> [${number}/${#STAGES[@]}] ${stage}: $(stage_description "${stage}")"
   require_inputs "${stage}"
-  local args=(build --file "$(stage_dockerfile "${stage}")" --tag "${image}"
+  local args=(build --file "$(stage_dockerfile "${stage}")" --tag "${image}" --tag "${tag}"
     --label "${LABEL_RUN_ID}=${RUN_ID}")
-  # BuildKit: plain progress for a readable log. Legacy builder: remove the intermediate
-  # container of a failed step too, so that a failure leaves nothing unlabelled behind.
-  if [[ "${DOCKER_BUILDKIT}" == 1 ]]; then args+=(--progress=plain); else args+=(--force-rm); fi
+  # BuildKit: plain progress for a readable log, and the cache metadata in the image, so that the
+  # registry's copy can serve as the build cache of a later run on another machine. Legacy builder:
+  # remove the intermediate container of a failed step too, so that a failure leaves nothing
+  # unlabelled behind.
+  if [[ "${DOCKER_BUILDKIT}" == 1 ]]; then
+    args+=(--progress=plain --build-arg BUILDKIT_INLINE_CACHE=1)
+    cache_from_args "${image}" "${tag}"
+  else
+    args+=(--force-rm)
+  fi
   if parent=$(stage_parent "${stage}"); then
     require_image "$(image_of "${parent}")" "${parent}"
     args+=(--build-arg "$(stage_image_arg "${stage}")=$(image_of "${parent}")")
@@ -656,6 +872,16 @@ build_stage() {
   say "<== ${stage}: ${image} built $(elapsed_since "${started}")"
 }
 
+
+# BuildKit only, for an image name with a registry: the registry's copy of the image built from
+# these inputs, else its moving tag, as cache (BuildKit skips one it cannot find). The legacy
+# builder is given none: it would use only images present locally, and with --cache-from it no
+# longer uses its local layer cache for anything else.
+cache_from_args() {
+  local image=$1 tag=$2
+  registry_host "${image}" >/dev/null || return 0
+  args+=(--cache-from "${tag}" --cache-from "${image}")
+}
 
 build_one() {
   local stage=$1 index
@@ -742,7 +968,10 @@ package_in_container() {
 # Checks the staged package: the tarball is there and not empty, and its checksum is there, not
 # empty, and matches. Names the file as it would appear in ./dist.
 verify_package() {
-  [[ "${DRY_RUN}" == 1 ]] && return 0
+  if [[ "${DRY_RUN}" == 1 ]]; then
+    say "# then: verify the package in ./$(staging_dir) (tarball and checksum)"
+    return 0
+  fi
   local staged staged_artifact staged_checksum
   staged=$(staging_dir)
   staged_artifact=${staged}/${ARTIFACT#dist/}
@@ -759,7 +988,7 @@ verify_package() {
 # Signals wait until the move is done; a failed move puts everything back and names the file.
 commit_package() {
   if [[ "${DRY_RUN}" == 1 ]]; then
-    say "# then: verify the package in ./$(staging_dir), and move it into ./dist"
+    say "# then: move the package from ./$(staging_dir) into ./dist"
     return 0
   fi
   local staged replaced entries=() name moved=() kept=()
@@ -815,11 +1044,244 @@ build_package_stage() {
     package_with_mount
   fi
   verify_package
+  # The package runs before it reaches ./dist: a package that does not start never replaces one.
+  smoke_check "$(staging_dir)/${ARTIFACT#dist/}" '; ./dist is unchanged'
   commit_package
   if [[ "${DRY_RUN}" == 0 ]]; then
     say "Package: ./${ARTIFACT} ($(du -h "${ARTIFACT}" | cut -f1)), checksum ./${CHECKSUM}"
   fi
   say "<== ${PACKAGE_STAGE}: done $(elapsed_since "${started}")"
+}
+
+# --- Build driver: smoke check ---
+
+# The first stage's image has none of the later stages' tools or dependencies, so a package that
+# only works where it was built fails here. The container gets no mount in either mode (the
+# tarball is copied in with docker cp) and no network. Its output goes to the build log.
+
+# smoke_check TARBALL [WHERE]: runs the check on TARBALL (./dist's package, or the staged one
+# during a build); WHERE ends the failure message (e.g. "; ./dist is unchanged").
+smoke_check() {
+  local tarball=$1 where=${2:-} started=${SECONDS} image container status=0 timeout=${SMOKE_TIMEOUT:-300}
+  if [[ -z "${SMOKE_EXPECTED_OUTPUT}" ]]; then
+    # A real build stops at the preflight before this; a dry run shows the plan anyway.
+    [[ "${DRY_RUN}" == 1 ]] || die "${EXIT_SMOKE}" "no smoke check is declared for the package; add smokeCheck to the packager in .projenrc.ts"
+    say "# warning: no smoke check is declared for the package, so a real run stops here; add smokeCheck to the packager in .projenrc.ts"
+    return 0
+  fi
+  [[ "${timeout}" =~ ^[1-9][0-9]{0,5}$ ]] || die "${EXIT_SETTINGS}" "SMOKE_TIMEOUT='${timeout}' must be a whole number of seconds above 0"
+  image=$(image_of "${SMOKE_STAGE}")
+  say "==> smoke check: ${SMOKE_COMMAND} in a fresh container of ${image} (the ${SMOKE_STAGE} stage), no mount, no network"
+  if [[ "${DRY_RUN}" == 0 ]]; then
+    [[ -s "${tarball}" ]] || die "${EXIT_PREREQUISITE}" "the package ./${tarball} is missing or empty; build it first with '${DRIVER_PATH}${CI_FLAG} build_${PACKAGE_STAGE}'"
+    command -v python3 >/dev/null 2>&1 || die "${EXIT_PREREQUISITE}" "python3 is missing on this host; install python3 (the smoke check matches the output with it)"
+  fi
+  require_image "${image}" "${SMOKE_STAGE}"
+  container=$(container_name smoke)
+  remove_earlier_smoke_container "${container}"
+  local args=(create --name "${container}" --label "${LABEL_PIPELINE}=${PIPELINE}" --label "${LABEL_RUN_ID}=${RUN_ID}"
+    --network none --entrypoint sh) entry
+  for entry in "${SMOKE_ENVIRONMENT[@]}"; do args+=(--env "${entry}"); done
+  run_quiet "${DOCKER}" "${args[@]}" "${image}" -c "${SMOKE_SCRIPT}" smoke "${SMOKE_ARGUMENTS[@]}" \
+    || die "${EXIT_FAILURE}" "could not create the smoke-check container ${container}: ${COMMAND_ERROR}"
+  run_quiet "${DOCKER}" cp "${tarball}" "${container}:${SMOKE_TARBALL}" \
+    || die "${EXIT_FAILURE}" "could not copy ./${tarball} into the smoke-check container ${container}: ${COMMAND_ERROR}"
+  run_smoke_container "${container}" "${timeout}" || status=$?
+  if [[ "${KEEP_CONTAINERS:-0}" != 1 || "${status}" == 124 ]]; then
+    run_quiet "${DOCKER}" rm --force "${container}" || say "(could not remove container ${container}: ${COMMAND_ERROR})"
+  fi
+  if [[ "${DRY_RUN}" == 1 ]]; then
+    say "# then: the output must match /${SMOKE_EXPECTED_OUTPUT}/ and the exit status be 0"
+    return 0
+  fi
+  smoke_verdict "${status}" "${timeout}" "${image}" "${where}"
+  say "<== smoke check passed: exit status 0, output matches /${SMOKE_EXPECTED_OUTPUT}/ $(elapsed_since "${started}")"
+}
+
+# A kept smoke-check container of this same run (KEEP_CONTAINERS=1, an earlier smoke step) goes
+# first, so that the name is free; a container of that name from another run is never touched.
+remove_earlier_smoke_container() {
+  local container=$1 run
+  [[ "${DRY_RUN}" == 1 ]] && return 0
+  run=$("${DOCKER}" container inspect --format "{{ index .Config.Labels \"${LABEL_RUN_ID}\" }}" "${container}" 2>/dev/null) || return 0
+  if [[ "${run}" == "${RUN_ID}" ]]; then
+    run_quiet "${DOCKER}" rm --force "${container}" || die "${EXIT_FAILURE}" "could not remove the earlier smoke-check container ${container}: ${COMMAND_ERROR}"
+  fi
+}
+
+# Starts the container attached, for at most TIMEOUT seconds (status 124 when it took longer).
+# Its output goes to the run's temporary folder, then to the terminal and the build log.
+run_smoke_container() {
+  local container=$1 timeout=$2 status=0 line
+  announce "${DOCKER}" start --attach "${container}" || return 0
+  timeout --kill-after=10 "${timeout}" "${DOCKER}" start --attach "${container}" >"${RUN_TMP}/smoke.out" 2>&1 &
+  wait_for_command || status=$?
+  while IFS= read -r line || [[ -n "${line}" ]]; do say "    ${line}"; done <"${RUN_TMP}/smoke.out"
+  return "${status}"
+}
+
+# Dies with one line when the run failed: the command, what went wrong, the output's last line.
+smoke_verdict() {
+  local status=$1 timeout=$2 image=$3 where=$4 output="${RUN_TMP}/smoke.out" problem
+  if [[ "${status}" == 124 || "${status}" == 137 ]]; then
+    problem="did not finish within ${timeout}s (SMOKE_TIMEOUT)"
+  elif [[ "${status}" != 0 ]]; then
+    problem="exited ${status}"
+  elif ! smoke_output_matches "${SMOKE_EXPECTED_OUTPUT}" "${output}"; then
+    problem="exited 0, but its output does not match /${SMOKE_EXPECTED_OUTPUT}/"
+  else
+    return 0
+  fi
+  die "${EXIT_SMOKE}" "smoke check failed: '${SMOKE_COMMAND}' ${problem} in a fresh container of ${image}; output ends: '$(output_tail "${output}")'; see ./${BUILD_LOG}${where}"
+}
+
+# --- Build driver: publishing ---
+
+# Images travel under their input tag (<image>-<hash>, see input_tag), which names exactly what
+# was built from the current inputs; the moving tag (the model's image name) is pushed only by
+# promote. pull tells an image that is absent from the registry apart from any other failure.
+
+# The registry of the run: --registry, else BUILD_REGISTRY (none: the model's image names).
+resolve_registry() {
+  local source=--registry problem
+  if [[ "${REGISTRY_GIVEN:-0}" == 1 ]]; then
+    REGISTRY=${REGISTRY_OPTION}
+  else
+    REGISTRY=${BUILD_REGISTRY:-}
+    source=BUILD_REGISTRY
+    [[ -n "${REGISTRY}" ]] || return 0
+  fi
+  problem=$(registry_problem "${REGISTRY}")
+  [[ -z "${problem}" ]] || die "${EXIT_SETTINGS}" "${source} '${REGISTRY}' ${problem}"
+}
+
+# An image that is pushed or pulled must name its registry: Docker would take docker.io for it.
+require_registry() {
+  registry_host "$1" >/dev/null \
+    || die "${EXIT_SETTINGS}" "image $1 names no registry, so Docker would use docker.io; give one with --registry HOST[:PORT] or BUILD_REGISTRY"
+}
+
+# The image under the stage's input tag must be here: otherwise it was never built, or its inputs
+# changed since (its Dockerfile, a file it copies, its IDs, its parent).
+require_input_tag() {
+  local stage=$1 tag=$2
+  [[ "${DRY_RUN}" == 1 ]] && return 0
+  "${DOCKER}" image inspect "${tag}" >/dev/null 2>&1 \
+    || die "${EXIT_PREREQUISITE}" "image ${tag} is not here: stage ${stage} is not built from the current inputs (never built, or its Dockerfile, a file it copies, its IDs or its parent changed); build it with '${DRIVER_PATH}${CI_FLAG} build_${stage}'"
+}
+
+# Runs docker push or pull (unless --dry-run), its output to the terminal and the build log; the
+# last line of its error output goes to REGISTRY_ERROR, all of it to REGISTRY_ERROR_TEXT.
+registry_command() {
+  local status=0
+  REGISTRY_ERROR=''
+  REGISTRY_ERROR_TEXT=''
+  announce "${DOCKER}" "$@" || return 0
+  "${DOCKER}" "$@" 2>"${RUN_TMP}/registry.err" > >(tee -a "${BUILD_LOG}" 2>/dev/null) &
+  wait_for_command || status=$?
+  REGISTRY_ERROR_TEXT=$(cat "${RUN_TMP}/registry.err" 2>/dev/null || true)
+  { printf '%s\n' "${REGISTRY_ERROR_TEXT}" >>"${BUILD_LOG}"; } 2>/dev/null || true
+  REGISTRY_ERROR=$(tail -n 1 <<<"${REGISTRY_ERROR_TEXT}")
+  REGISTRY_ERROR=${REGISTRY_ERROR:-exit status ${status}}
+  return "${status}"
+}
+
+# Whether a failed pull's error output says that the registry has no such image (the OCI
+# distribution errors MANIFEST_UNKNOWN and NAME_UNKNOWN). Anything else (no answer, a refused
+# connection, denied access, not logged in) is not "absent". Docker Hub answers "pull access
+# denied ... may require 'docker login'" for both a missing repository and a private one, so that
+# answer counts as a failure.
+pull_error_is_absent() {
+  local text=${1,,}
+  [[ "${text}" == *'manifest unknown'* || "${text}" == *'name unknown'* || "${text}" == *'manifest_unknown'* \
+    || "${text}" == *'name_unknown'* || "${text}" == *'repository name not known to registry'* ]]
+}
+
+# push [STAGE...]: each stage's image under its input tag.
+push_stages() {
+  local stage tag started
+  for stage in "$@"; do
+    started=${SECONDS}
+    tag=$(input_tag "${stage}")
+    require_registry "${tag}"
+    require_input_tag "${stage}" "${tag}"
+    say "==> push ${stage}: ${tag}"
+    registry_command push "${tag}" \
+      || die "${EXIT_REGISTRY}" "pushing ${tag} failed: ${REGISTRY_ERROR}; check that $(registry_host "${tag}") is reachable and that you are logged in to it (docker login); see ./${BUILD_LOG}"
+    say "<== ${stage}: pushed ${tag} $(elapsed_since "${started}")"
+  done
+}
+
+# promote [STAGE...]: the moving tag (the model's image name) now names the stage's image built
+# from the current inputs, and is pushed.
+promote_stages() {
+  local stage tag image started
+  for stage in "$@"; do
+    started=${SECONDS}
+    tag=$(input_tag "${stage}")
+    image=$(image_of "${stage}")
+    require_registry "${image}"
+    require_input_tag "${stage}" "${tag}"
+    say "==> promote ${stage}: ${image} = ${tag}"
+    run_quiet "${DOCKER}" tag "${tag}" "${image}" || die "${EXIT_FAILURE}" "could not tag ${tag} as ${image}: ${COMMAND_ERROR}"
+    registry_command push "${image}" \
+      || die "${EXIT_REGISTRY}" "pushing ${image} failed: ${REGISTRY_ERROR}; check that $(registry_host "${image}") is reachable and that you are logged in to it (docker login); see ./${BUILD_LOG}"
+    say "<== ${stage}: pushed ${image} $(elapsed_since "${started}")"
+  done
+}
+
+# try_pull STAGE: pulls the stage's image by its input tag and tags it with the stage's image name.
+# Sets PULL_OUTCOME: pulled, absent (the registry has no such image) or failed (any other reason).
+try_pull() {
+  local stage=$1 tag image
+  tag=$(input_tag "${stage}")
+  image=$(image_of "${stage}")
+  require_registry "${tag}"
+  if registry_command pull "${tag}"; then
+    run_quiet "${DOCKER}" tag "${tag}" "${image}" || die "${EXIT_FAILURE}" "could not tag ${tag} as ${image}: ${COMMAND_ERROR}"
+    PULL_OUTCOME=pulled
+  elif pull_error_is_absent "${REGISTRY_ERROR_TEXT}"; then
+    PULL_OUTCOME=absent
+  else
+    PULL_OUTCOME=failed
+  fi
+}
+
+# pull STAGE: the image built from the current inputs, from the registry.
+pull_stage() {
+  local stage=$1 tag started=${SECONDS}
+  tag=$(input_tag "${stage}")
+  say "==> pull ${stage}: ${tag}"
+  try_pull "${stage}"
+  case "${PULL_OUTCOME}" in
+    pulled) say "<== ${stage}: pulled ${tag}, tagged $(image_of "${stage}") $(elapsed_since "${started}")" ;;
+    absent) die "${EXIT_PULL_ABSENT}" "image ${tag} is absent from the registry (${REGISTRY_ERROR}): nothing was pushed from these inputs; build it with '${DRIVER_PATH}${CI_FLAG} build_${stage}', or use pull_or_build ${stage}" ;;
+    *) die "${EXIT_REGISTRY}" "pulling ${tag} failed: ${REGISTRY_ERROR}; check that $(registry_host "${tag}") is reachable and that you are logged in to it (docker login); see ./${BUILD_LOG}" ;;
+  esac
+}
+
+# pull_or_build STAGE: pull; build only when the registry has no such image, and say which.
+pull_or_build() {
+  local stage=$1 tag
+  tag=$(input_tag "${stage}")
+  try_pull "${stage}"
+  case "${PULL_OUTCOME}" in
+    pulled)
+      if [[ "${DRY_RUN}" == 1 ]]; then
+        say "# pull_or_build ${stage}: a real run builds the stage (build_${stage}) only when the registry has no ${tag}"
+      else
+        say "pull_or_build ${stage}: pulled ${tag} from the registry (built from these same inputs), so it is not rebuilt"
+      fi
+      ;;
+    absent)
+      say "pull_or_build ${stage}: building it, because ${tag} is absent from the registry (${REGISTRY_ERROR})"
+      preflight_before_build "build_${stage}"
+      build_one "${stage}"
+      ;;
+    *)
+      die "${EXIT_REGISTRY}" "pull_or_build ${stage}: pulling ${tag} failed, so nothing was built (only an absent image is built): ${REGISTRY_ERROR}; check that $(registry_host "${tag}") is reachable and that you are logged in to it (docker login)"
+      ;;
+  esac
 }
 
 # --- Build driver: shell ---
@@ -885,39 +1347,61 @@ clean() {
 
 usage() {
   cat <<USAGE
-Usage: ${DRIVER_PATH} [--ci] [--dry-run] <command>
+Usage: ${DRIVER_PATH} [--ci] [--dry-run] [--registry HOST[:PORT]] <command> [STAGE...]
 
 Builds the ${PIPELINE_TITLE} images and package, stage by stage (${STAGES[*]}).
 
 Commands:
 $(for stage in "${STAGES[@]}"; do printf '  %-16s %s\n' "build_${stage}" "$(stage_description "${stage}")"; done)
   build            all stages in order, then the package in ./${ARTIFACT}
+  smoke            run the package in ./dist in a fresh container of the ${SMOKE_STAGE} image and
+                   check its output (build and build_${PACKAGE_STAGE} run it before ./dist is replaced)
+  push [STAGE...]  push each stage's image under its input tag (default: ${PUBLISHED_STAGES[*]:-none})
+  promote [STAGE...]
+                   tag each stage's image with its moving tag (the model's name) and push that
+  pull STAGE       pull the stage's image by its input tag and tag it with the model's name
+  pull_or_build STAGE
+                   pull; only when the registry has no such image, build it (says which)
   shell            an interactive shell in the $(stage_parent "${PACKAGE_STAGE}") image (repository mounted unless --ci)
   clean            remove this pipeline's containers and images (by label) and ./dist/*, ./build/*
   check            the preflight alone: each stage has what its steps need (no docker needed);
                    it also runs with --dry-run (as warnings) and before every build (stops it)
   help             this text
 
+Input tags: every image is also tagged <image>-<hash>, the hash (${INPUT_HASH_LENGTH} hex digits) of its
+Dockerfile, the files it copies (as .dockerignore leaves them), its user IDs and its parent's
+hash: the tag names exactly what was built from these inputs. push and pull use it.
+
 Options (in any order, before or after the command):
   --ci             CI mode: fully containerized, no mount of any kind; the package is
                    copied out of a container with docker create + docker cp
   --dry-run        print the docker commands that would run; run and write nothing
+  --registry HOST[:PORT][/PATH]
+                   put every image under this registry: it replaces the registry host of the
+                   model's image names, or goes in front of names without one
+                   (default: \$BUILD_REGISTRY, else the model's names)
   -h, --help       this text
 
 Environment:
   DOCKER           docker client to use (default: docker on PATH)
   DOCKER_BUILDKIT  1 = BuildKit, 0 = legacy builder (default: BuildKit when buildx is present)
+  BUILD_REGISTRY   the registry, as --registry (the option wins)
   HOST_UID, HOST_GID
                    IDs for the image user and the files written to ./dist and ./build.
                    Precedence: environment, then .env, then the current user (id -u / id -g).
                    .env is created from id -u / id -g when missing.
   BUILD_RUN_ID     label value ${LABEL_RUN_ID} put on every image and container (default: time and PID)
-  KEEP_CONTAINERS  1 = keep the package container after copying the package out
+  KEEP_CONTAINERS  1 = keep the package and smoke-check containers after the run
+  SMOKE_TIMEOUT    seconds the smoke check may take (default 300)
+
+With BuildKit, builds record their cache in the image (BUILDKIT_INLINE_CACHE=1) and, for image
+names with a registry, use the registry's image of the same input tag, else the moving tag, as
+cache (--cache-from). The legacy builder uses only its local cache.
 
 Logs: ./${BUILD_LOG} (all docker output), ./${PACKAGER_LOG} (packager output).
-One run at a time per checkout: build, build_<stage> and clean hold ./build/.lock
-(help, --dry-run and shell do not). On Ctrl-C (SIGINT) or SIGTERM the run removes its
-containers and leaves ./dist as it was; the package moves into ./dist only once verified.
+One run at a time per checkout: every command but help, check, shell and --dry-run holds
+./build/.lock. On Ctrl-C (SIGINT) or SIGTERM the run removes its containers and leaves ./dist
+as it was; the package moves into ./dist only once verified and smoke-checked.
 
 Exit status:
 $(print_exit_codes)
@@ -946,19 +1430,27 @@ main() {
   MODE=standard
   DRY_RUN=0
   COMMAND=''
-  local arg
+  REGISTRY_GIVEN=0
+  REGISTRY_OPTION=''
+  OPERANDS=()
+  local arg expect_registry=0
   for arg in "$@"; do
+    if [[ "${expect_registry}" == 1 ]]; then
+      REGISTRY_OPTION=${arg}
+      expect_registry=0
+      continue
+    fi
     case "${arg}" in
       --ci) MODE=ci ;;
       --dry-run) DRY_RUN=1 ;;
+      --registry) REGISTRY_GIVEN=1 expect_registry=1 ;;
+      --registry=*) REGISTRY_GIVEN=1 REGISTRY_OPTION=${arg#--registry=} ;;
       -h | --help | help) COMMAND=help ;;
       -*) usage_error "unknown option '${arg}'" ;;
-      *)
-        [[ -z "${COMMAND}" ]] || usage_error "one command at a time (got '${COMMAND}' and '${arg}')"
-        COMMAND=${arg}
-        ;;
+      *) if [[ -z "${COMMAND}" ]]; then COMMAND=${arg}; else OPERANDS+=("${arg}"); fi ;;
     esac
   done
+  [[ "${expect_registry}" == 0 ]] || usage_error "--registry needs a value: --registry HOST[:PORT], e.g. --registry 127.0.0.1:5000"
   if [[ -z "${COMMAND}" ]]; then
     usage >&2
     exit "${EXIT_USAGE}"
@@ -967,10 +1459,7 @@ main() {
     usage
     exit "${EXIT_OK}"
   fi
-  case "${COMMAND}" in
-    build | shell | clean | check | build_*) ;;
-    *) usage_error "unknown command '${COMMAND}'" ;;
-  esac
+  check_operands
 
   cd "$(dirname "${BASH_SOURCE[0]}")/${ROOT_FROM_SCRIPT}"
   if [[ "${COMMAND}" == check ]]; then check_stages && exit "${EXIT_OK}"; fi
@@ -980,6 +1469,7 @@ main() {
   RUN_COMMAND="${DRIVER_PATH} $*"
   RUN_ID=${BUILD_RUN_ID:-$(date -u +%Y%m%dt%H%M%S)-$$}
   [[ "${RUN_ID}" =~ ^[a-z0-9][a-z0-9_.-]*$ ]] || die "${EXIT_SETTINGS}" "BUILD_RUN_ID='${RUN_ID}' must be lowercase letters, digits, '.', '_' and '-'"
+  resolve_registry
   if [[ "${DRY_RUN}" == 0 ]]; then check_prerequisites; fi
   choose_builder
   if [[ "${DRY_RUN}" == 0 ]]; then start_run_handling; fi
@@ -987,15 +1477,45 @@ main() {
   if [[ "${DRY_RUN}" == 0 && "${COMMAND}" != shell ]]; then take_checkout_lock; fi
   resolve_ids
   if [[ "${COMMAND}" != clean ]]; then prepare_output_dirs; fi
-  say "${PIPELINE_TITLE}: ${COMMAND}, ${MODE} mode, $([[ "${DOCKER_BUILDKIT}" == 1 ]] && echo BuildKit || echo 'legacy builder'), docker client ${DOCKER}, IDs ${HOST_UID}:${HOST_GID}$([[ "${DRY_RUN}" == 1 ]] && echo ', dry run')"
+  say "${PIPELINE_TITLE}: ${COMMAND}${OPERANDS[*]:+ ${OPERANDS[*]}}, ${MODE} mode, $([[ "${DOCKER_BUILDKIT}" == 1 ]] && echo BuildKit || echo 'legacy builder'), docker client ${DOCKER}, IDs ${HOST_UID}:${HOST_GID}${REGISTRY:+, registry ${REGISTRY}}$([[ "${DRY_RUN}" == 1 ]] && echo ', dry run')"
 
   case "${COMMAND}" in build | build_*) preflight_before_build "${COMMAND}" ;; esac
   case "${COMMAND}" in
     build) build_all ;;
     shell) open_shell ;;
     clean) clean ;;
+    smoke) smoke_check "${ARTIFACT}" ;;
+    push) push_stages "${OPERANDS[@]}" ;;
+    promote) promote_stages "${OPERANDS[@]}" ;;
+    pull) pull_stage "${OPERANDS[0]}" ;;
+    pull_or_build) pull_or_build "${OPERANDS[0]}" ;;
     build_*) build_one "${COMMAND#build_}" ;;
   esac
+}
+
+# The command is known and has the stages it takes: push and promote any number (none: the
+# published ones), pull and pull_or_build one, the others none.
+check_operands() {
+  local stage
+  case "${COMMAND}" in
+    build | shell | clean | check | smoke | build_*)
+      [[ ${#OPERANDS[@]} == 0 ]] || usage_error "one command at a time (got '${COMMAND}' and '${OPERANDS[0]}')"
+      ;;
+    push | promote)
+      if [[ ${#OPERANDS[@]} == 0 ]]; then
+        [[ ${#PUBLISHED_STAGES[@]} -gt 0 ]] \
+          || usage_error "no stage is published in the model (publish: 'branch' or 'release'); name the stages, e.g. '${COMMAND} ${STAGES[0]}'"
+        OPERANDS=("${PUBLISHED_STAGES[@]}")
+      fi
+      ;;
+    pull | pull_or_build)
+      [[ ${#OPERANDS[@]} == 1 ]] || usage_error "${COMMAND} takes one stage, e.g. '${COMMAND} ${STAGES[0]}' (stages: ${STAGES[*]})"
+      ;;
+    *) usage_error "unknown command '${COMMAND}'" ;;
+  esac
+  for stage in "${OPERANDS[@]}"; do
+    stage_description "${stage}" >/dev/null || usage_error "unknown stage '${stage}' (stages: ${STAGES[*]})"
+  done
 }
 
 main "$@"

@@ -6,20 +6,29 @@
 set -euo pipefail
 # --- Build driver: image stages ---
 
+# The image of a stage in this run's mode, under the run's registry (see with_registry).
 image_of() {
-  stage_image "$1/${MODE}"
+  with_registry "$(stage_image "$1/${MODE}")"
 }
 
 build_stage() {
-  local stage=$1 number=$2 started=${SECONDS} image parent
+  local stage=$1 number=$2 started=${SECONDS} image tag parent
   image=$(image_of "${stage}")
+  tag=$(input_tag "${stage}")
   say "==> [${number}/${#STAGES[@]}] ${stage}: $(stage_description "${stage}")"
   require_inputs "${stage}"
-  local args=(build --file "$(stage_dockerfile "${stage}")" --tag "${image}"
+  local args=(build --file "$(stage_dockerfile "${stage}")" --tag "${image}" --tag "${tag}"
     --label "${LABEL_RUN_ID}=${RUN_ID}")
-  # BuildKit: plain progress for a readable log. Legacy builder: remove the intermediate
-  # container of a failed step too, so that a failure leaves nothing unlabelled behind.
-  if [[ "${DOCKER_BUILDKIT}" == 1 ]]; then args+=(--progress=plain); else args+=(--force-rm); fi
+  # BuildKit: plain progress for a readable log, and the cache metadata in the image, so that the
+  # registry's copy can serve as the build cache of a later run on another machine. Legacy builder:
+  # remove the intermediate container of a failed step too, so that a failure leaves nothing
+  # unlabelled behind.
+  if [[ "${DOCKER_BUILDKIT}" == 1 ]]; then
+    args+=(--progress=plain --build-arg BUILDKIT_INLINE_CACHE=1)
+    cache_from_args "${image}" "${tag}"
+  else
+    args+=(--force-rm)
+  fi
   if parent=$(stage_parent "${stage}"); then
     require_image "$(image_of "${parent}")" "${parent}"
     args+=(--build-arg "$(stage_image_arg "${stage}")=$(image_of "${parent}")")
@@ -31,6 +40,16 @@ build_stage() {
   say "<== ${stage}: ${image} built $(elapsed_since "${started}")"
 }
 
+
+# BuildKit only, for an image name with a registry: the registry's copy of the image built from
+# these inputs, else its moving tag, as cache (BuildKit skips one it cannot find). The legacy
+# builder is given none: it would use only images present locally, and with --cache-from it no
+# longer uses its local layer cache for anything else.
+cache_from_args() {
+  local image=$1 tag=$2
+  registry_host "${image}" >/dev/null || return 0
+  args+=(--cache-from "${tag}" --cache-from "${image}")
+}
 
 build_one() {
   local stage=$1 index

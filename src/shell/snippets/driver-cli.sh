@@ -8,39 +8,61 @@ set -euo pipefail
 
 usage() {
   cat <<USAGE
-Usage: ${DRIVER_PATH} [--ci] [--dry-run] <command>
+Usage: ${DRIVER_PATH} [--ci] [--dry-run] [--registry HOST[:PORT]] <command> [STAGE...]
 
 Builds the ${PIPELINE_TITLE} images and package, stage by stage (${STAGES[*]}).
 
 Commands:
 $(for stage in "${STAGES[@]}"; do printf '  %-16s %s\n' "build_${stage}" "$(stage_description "${stage}")"; done)
   build            all stages in order, then the package in ./${ARTIFACT}
+  smoke            run the package in ./dist in a fresh container of the ${SMOKE_STAGE} image and
+                   check its output (build and build_${PACKAGE_STAGE} run it before ./dist is replaced)
+  push [STAGE...]  push each stage's image under its input tag (default: ${PUBLISHED_STAGES[*]:-none})
+  promote [STAGE...]
+                   tag each stage's image with its moving tag (the model's name) and push that
+  pull STAGE       pull the stage's image by its input tag and tag it with the model's name
+  pull_or_build STAGE
+                   pull; only when the registry has no such image, build it (says which)
   shell            an interactive shell in the $(stage_parent "${PACKAGE_STAGE}") image (repository mounted unless --ci)
   clean            remove this pipeline's containers and images (by label) and ./dist/*, ./build/*
   check            the preflight alone: each stage has what its steps need (no docker needed);
                    it also runs with --dry-run (as warnings) and before every build (stops it)
   help             this text
 
+Input tags: every image is also tagged <image>-<hash>, the hash (${INPUT_HASH_LENGTH} hex digits) of its
+Dockerfile, the files it copies (as .dockerignore leaves them), its user IDs and its parent's
+hash: the tag names exactly what was built from these inputs. push and pull use it.
+
 Options (in any order, before or after the command):
   --ci             CI mode: fully containerized, no mount of any kind; the package is
                    copied out of a container with docker create + docker cp
   --dry-run        print the docker commands that would run; run and write nothing
+  --registry HOST[:PORT][/PATH]
+                   put every image under this registry: it replaces the registry host of the
+                   model's image names, or goes in front of names without one
+                   (default: \$BUILD_REGISTRY, else the model's names)
   -h, --help       this text
 
 Environment:
   DOCKER           docker client to use (default: docker on PATH)
   DOCKER_BUILDKIT  1 = BuildKit, 0 = legacy builder (default: BuildKit when buildx is present)
+  BUILD_REGISTRY   the registry, as --registry (the option wins)
   HOST_UID, HOST_GID
                    IDs for the image user and the files written to ./dist and ./build.
                    Precedence: environment, then .env, then the current user (id -u / id -g).
                    .env is created from id -u / id -g when missing.
   BUILD_RUN_ID     label value ${LABEL_RUN_ID} put on every image and container (default: time and PID)
-  KEEP_CONTAINERS  1 = keep the package container after copying the package out
+  KEEP_CONTAINERS  1 = keep the package and smoke-check containers after the run
+  SMOKE_TIMEOUT    seconds the smoke check may take (default 300)
+
+With BuildKit, builds record their cache in the image (BUILDKIT_INLINE_CACHE=1) and, for image
+names with a registry, use the registry's image of the same input tag, else the moving tag, as
+cache (--cache-from). The legacy builder uses only its local cache.
 
 Logs: ./${BUILD_LOG} (all docker output), ./${PACKAGER_LOG} (packager output).
-One run at a time per checkout: build, build_<stage> and clean hold ./build/.lock
-(help, --dry-run and shell do not). On Ctrl-C (SIGINT) or SIGTERM the run removes its
-containers and leaves ./dist as it was; the package moves into ./dist only once verified.
+One run at a time per checkout: every command but help, check, shell and --dry-run holds
+./build/.lock. On Ctrl-C (SIGINT) or SIGTERM the run removes its containers and leaves ./dist
+as it was; the package moves into ./dist only once verified and smoke-checked.
 
 Exit status:
 $(print_exit_codes)
@@ -69,19 +91,27 @@ main() {
   MODE=standard
   DRY_RUN=0
   COMMAND=''
-  local arg
+  REGISTRY_GIVEN=0
+  REGISTRY_OPTION=''
+  OPERANDS=()
+  local arg expect_registry=0
   for arg in "$@"; do
+    if [[ "${expect_registry}" == 1 ]]; then
+      REGISTRY_OPTION=${arg}
+      expect_registry=0
+      continue
+    fi
     case "${arg}" in
       --ci) MODE=ci ;;
       --dry-run) DRY_RUN=1 ;;
+      --registry) REGISTRY_GIVEN=1 expect_registry=1 ;;
+      --registry=*) REGISTRY_GIVEN=1 REGISTRY_OPTION=${arg#--registry=} ;;
       -h | --help | help) COMMAND=help ;;
       -*) usage_error "unknown option '${arg}'" ;;
-      *)
-        [[ -z "${COMMAND}" ]] || usage_error "one command at a time (got '${COMMAND}' and '${arg}')"
-        COMMAND=${arg}
-        ;;
+      *) if [[ -z "${COMMAND}" ]]; then COMMAND=${arg}; else OPERANDS+=("${arg}"); fi ;;
     esac
   done
+  [[ "${expect_registry}" == 0 ]] || usage_error "--registry needs a value: --registry HOST[:PORT], e.g. --registry 127.0.0.1:5000"
   if [[ -z "${COMMAND}" ]]; then
     usage >&2
     exit "${EXIT_USAGE}"
@@ -90,10 +120,7 @@ main() {
     usage
     exit "${EXIT_OK}"
   fi
-  case "${COMMAND}" in
-    build | shell | clean | check | build_*) ;;
-    *) usage_error "unknown command '${COMMAND}'" ;;
-  esac
+  check_operands
 
   cd "$(dirname "${BASH_SOURCE[0]}")/${ROOT_FROM_SCRIPT}"
   if [[ "${COMMAND}" == check ]]; then check_stages && exit "${EXIT_OK}"; fi
@@ -103,6 +130,7 @@ main() {
   RUN_COMMAND="${DRIVER_PATH} $*"
   RUN_ID=${BUILD_RUN_ID:-$(date -u +%Y%m%dt%H%M%S)-$$}
   [[ "${RUN_ID}" =~ ^[a-z0-9][a-z0-9_.-]*$ ]] || die "${EXIT_SETTINGS}" "BUILD_RUN_ID='${RUN_ID}' must be lowercase letters, digits, '.', '_' and '-'"
+  resolve_registry
   if [[ "${DRY_RUN}" == 0 ]]; then check_prerequisites; fi
   choose_builder
   if [[ "${DRY_RUN}" == 0 ]]; then start_run_handling; fi
@@ -110,13 +138,43 @@ main() {
   if [[ "${DRY_RUN}" == 0 && "${COMMAND}" != shell ]]; then take_checkout_lock; fi
   resolve_ids
   if [[ "${COMMAND}" != clean ]]; then prepare_output_dirs; fi
-  say "${PIPELINE_TITLE}: ${COMMAND}, ${MODE} mode, $([[ "${DOCKER_BUILDKIT}" == 1 ]] && echo BuildKit || echo 'legacy builder'), docker client ${DOCKER}, IDs ${HOST_UID}:${HOST_GID}$([[ "${DRY_RUN}" == 1 ]] && echo ', dry run')"
+  say "${PIPELINE_TITLE}: ${COMMAND}${OPERANDS[*]:+ ${OPERANDS[*]}}, ${MODE} mode, $([[ "${DOCKER_BUILDKIT}" == 1 ]] && echo BuildKit || echo 'legacy builder'), docker client ${DOCKER}, IDs ${HOST_UID}:${HOST_GID}${REGISTRY:+, registry ${REGISTRY}}$([[ "${DRY_RUN}" == 1 ]] && echo ', dry run')"
 
   case "${COMMAND}" in build | build_*) preflight_before_build "${COMMAND}" ;; esac
   case "${COMMAND}" in
     build) build_all ;;
     shell) open_shell ;;
     clean) clean ;;
+    smoke) smoke_check "${ARTIFACT}" ;;
+    push) push_stages "${OPERANDS[@]}" ;;
+    promote) promote_stages "${OPERANDS[@]}" ;;
+    pull) pull_stage "${OPERANDS[0]}" ;;
+    pull_or_build) pull_or_build "${OPERANDS[0]}" ;;
     build_*) build_one "${COMMAND#build_}" ;;
   esac
+}
+
+# The command is known and has the stages it takes: push and promote any number (none: the
+# published ones), pull and pull_or_build one, the others none.
+check_operands() {
+  local stage
+  case "${COMMAND}" in
+    build | shell | clean | check | smoke | build_*)
+      [[ ${#OPERANDS[@]} == 0 ]] || usage_error "one command at a time (got '${COMMAND}' and '${OPERANDS[0]}')"
+      ;;
+    push | promote)
+      if [[ ${#OPERANDS[@]} == 0 ]]; then
+        [[ ${#PUBLISHED_STAGES[@]} -gt 0 ]] \
+          || usage_error "no stage is published in the model (publish: 'branch' or 'release'); name the stages, e.g. '${COMMAND} ${STAGES[0]}'"
+        OPERANDS=("${PUBLISHED_STAGES[@]}")
+      fi
+      ;;
+    pull | pull_or_build)
+      [[ ${#OPERANDS[@]} == 1 ]] || usage_error "${COMMAND} takes one stage, e.g. '${COMMAND} ${STAGES[0]}' (stages: ${STAGES[*]})"
+      ;;
+    *) usage_error "unknown command '${COMMAND}'" ;;
+  esac
+  for stage in "${OPERANDS[@]}"; do
+    stage_description "${stage}" >/dev/null || usage_error "unknown stage '${stage}' (stages: ${STAGES[*]})"
+  done
 }

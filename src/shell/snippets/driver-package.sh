@@ -72,7 +72,10 @@ package_in_container() {
 # Checks the staged package: the tarball is there and not empty, and its checksum is there, not
 # empty, and matches. Names the file as it would appear in ./dist.
 verify_package() {
-  [[ "${DRY_RUN}" == 1 ]] && return 0
+  if [[ "${DRY_RUN}" == 1 ]]; then
+    say "# then: verify the package in ./$(staging_dir) (tarball and checksum)"
+    return 0
+  fi
   local staged staged_artifact staged_checksum
   staged=$(staging_dir)
   staged_artifact=${staged}/${ARTIFACT#dist/}
@@ -89,7 +92,7 @@ verify_package() {
 # Signals wait until the move is done; a failed move puts everything back and names the file.
 commit_package() {
   if [[ "${DRY_RUN}" == 1 ]]; then
-    say "# then: verify the package in ./$(staging_dir), and move it into ./dist"
+    say "# then: move the package from ./$(staging_dir) into ./dist"
     return 0
   fi
   local staged replaced entries=() name moved=() kept=()
@@ -145,6 +148,8 @@ build_package_stage() {
     package_with_mount
   fi
   verify_package
+  # The package runs before it reaches ./dist: a package that does not start never replaces one.
+  smoke_check "$(staging_dir)/${ARTIFACT#dist/}" '; ./dist is unchanged'
   commit_package
   if [[ "${DRY_RUN}" == 0 ]]; then
     say "Package: ./${ARTIFACT} ($(du -h "${ARTIFACT}" | cut -f1)), checksum ./${CHECKSUM}"

@@ -1,0 +1,42 @@
+import { ACTIONS } from './actions';
+import { WorkflowStep } from './workflow-options';
+
+/*
+ * The `uses:` steps the generated workflows share. Each names its action through the one table
+ * (actions.ts); every `with:` value is either literal model data validated by its grammar or a
+ * `${{ }}` expression of GitHub's own context (never in a `run:`).
+ */
+
+/** Checkout without persisted credentials: no job pushes with git. */
+export function checkoutStep(): WorkflowStep {
+  return { name: 'Check out', uses: ACTIONS.checkout, with: { 'persist-credentials': false } };
+}
+
+/** A registry login with the job's own GITHUB_TOKEN (its permissions decide what it may push). */
+export function loginStep(registry: string): WorkflowStep {
+  return {
+    name: `Log in to ${registry}`,
+    uses: ACTIONS.dockerLogin,
+    with: { registry, username: '${{ github.actor }}', password: '${{ secrets.GITHUB_TOKEN }}' },
+  };
+}
+
+/** Node.js for the project's tasks; no dependency cache (a release job never restores a cache others wrote). */
+export function setupNodeStep(version: string): WorkflowStep {
+  return { name: 'Set up Node.js', uses: ACTIONS.setupNode, with: { 'node-version': version } };
+}
+
+/** Keeps files as a workflow artifact; `ifNoFilesFound` decides whether missing files fail the step. */
+export function uploadArtifactStep(name: string, artifact: string, paths: readonly string[], ifNoFilesFound: 'error' | 'warn' | 'ignore', condition?: string): WorkflowStep {
+  return {
+    name,
+    ...(condition ? { if: condition } : {}),
+    uses: ACTIONS.uploadArtifact,
+    with: { 'name': artifact, 'path': paths.join('\n'), 'if-no-files-found': ifNoFilesFound },
+  };
+}
+
+/** Downloads one named artifact into `path`. */
+export function downloadArtifactStep(name: string, artifact: string, path: string): WorkflowStep {
+  return { name, uses: ACTIONS.downloadArtifact, with: { name: artifact, path } };
+}

@@ -1,0 +1,132 @@
+import { spawnSync } from 'child_process';
+import { mkdirSync, writeFileSync } from 'fs';
+import { join } from 'path';
+import { REPO_ROOT } from './support/project';
+import { jobOrder, jobToken } from './support/rehearsal';
+import { localActionFor, LOCAL_ACTIONS, RehearsalRefusal, StepFailure } from './support/rehearsal-actions';
+import { tempFolder } from './support/temp';
+import { evaluateCondition, evaluateExpression, ExpressionContext, substitute } from './support/workflow-expressions';
+import { ACTIONS } from '../src/workflows/actions';
+
+/*
+ * The pieces of the workflow rehearsal (test/e2e/rehearsal.test.ts) that need no engine: the
+ * expression evaluator, the order of the jobs, the table of local actions, and the gh stand-in.
+ * Each refuses what it does not rehearse, so a workflow cannot slip past it unrehearsed.
+ */
+
+const github = { event_name: 'release', ref: 'refs/heads/main', event: { release: { tag_name: 'v1.0.0' } }, token: 't' };
+const context = (succeeded = true): ExpressionContext => ({ contexts: { github, secrets: { GITHUB_TOKEN: 's' }, env: { A: 'x' } }, succeeded });
+
+describe('the expression evaluator: the subset the workflows use, and nothing else', () => {
+  test.each<[string, boolean, boolean]>([
+    ["${{ github.event_name == 'release' }}", true, true],
+    ["${{ github.event_name == 'RELEASE' }}", true, true], // strings compare ignoring case, as GitHub's do
+    ["${{ github.ref == 'refs/heads/master' }}", true, false],
+    ["${{ github.event_name == 'release' }}", false, false], // the implicit success()
+    ['${{ always() }}', false, true],
+    ['${{ failure() }}', false, true],
+    ["${{ !(github.event_name != 'release') && env.A == 'x' }}", true, true],
+  ])('%s (steps before succeeded: %s) is %s', (condition, succeeded, expected) => {
+    expect(evaluateCondition(condition, context(succeeded))).toBe(expected);
+  });
+
+  test('no condition: the step runs only when everything before succeeded', () => {
+    expect(evaluateCondition(undefined, context(true))).toBe(true);
+    expect(evaluateCondition(undefined, context(false))).toBe(false);
+  });
+
+  test('with:/env: values are substituted, event data included', () => {
+    expect(substitute('${{ github.event.release.tag_name }}-${{ secrets.GITHUB_TOKEN }}', context())).toBe('v1.0.0-s');
+  });
+
+  test.each([
+    "contains(github.ref, 'main')", // a function outside the subset
+    'vars.X', // a context the rehearsal does not set
+    'github.head_ref', // a property it does not set
+    "github.ref == 'a' ||", // not an expression
+    "startsWith(github.ref, 'refs/tags/')",
+  ])('refused: %s', (expression) => {
+    expect(() => evaluateExpression(expression, context())).toThrow(/the rehearsal evaluates only the subset/);
+  });
+});
+
+describe('the jobs run in needs order', () => {
+  test('each job after every job it needs', () => {
+    expect(jobOrder({ release: { needs: 'package' }, package: { needs: ['gate'] }, gate: {} })).toEqual(['gate', 'package', 'release']);
+  });
+
+  test('a cycle or an unknown job is refused', () => {
+    expect(() => jobOrder({ a: { needs: 'b' }, b: { needs: 'a' } })).toThrow(RehearsalRefusal);
+    expect(() => jobOrder({ a: { needs: 'missing' } })).toThrow(/needs "missing", which is not a job/);
+  });
+
+  test('a job\'s token names the job and its permissions (the gh stand-in reads them)', () => {
+    expect(jobToken('release', { contents: 'write' })).toBe('rehearsal-token:release:contents=write');
+  });
+});
+
+describe('the one table of local actions', () => {
+  test('every action of src/workflows/actions.ts has a local equivalent', () => {
+    expect(Object.keys(LOCAL_ACTIONS).sort()).toEqual(Object.keys(ACTIONS).sort());
+    for (const uses of Object.values(ACTIONS)) expect(localActionFor(uses).action).toBeDefined();
+  });
+
+  test.each(['actions/cache@v4', 'actions/checkout@v3', 'docker/build-push-action@v6', './local-action'])('%s is refused (no local equivalent)', (uses) => {
+    expect(() => localActionFor(uses)).toThrow(/no local equivalent/);
+  });
+
+  test('upload-artifact honours if-no-files-found; download-artifact copies back what was kept', () => {
+    const workspace = tempFolder('rehearsal-ws');
+    const artifacts = tempFolder('rehearsal-artifacts');
+    const ctx = { workspace, source: '', artifacts, publishRegistry: 'r.example', localRegistry: '127.0.0.1:1', env: {} };
+    const upload = LOCAL_ACTIONS.uploadArtifact;
+    expect(() => upload.run({ 'name': 'a', 'path': 'dist/x.tar.gz', 'if-no-files-found': 'error' }, ctx)).toThrow(StepFailure);
+    expect(upload.run({ 'name': 'a', 'path': 'dist/x.tar.gz', 'if-no-files-found': 'warn' }, ctx)).toMatch(/^warning: no files found/);
+    expect(upload.run({ 'name': 'a', 'path': 'build/*.log', 'if-no-files-found': 'ignore' }, ctx)).toMatch(/nothing uploaded/);
+    mkdirSync(join(workspace, 'dist'));
+    writeFileSync(join(workspace, 'dist', 'x.tar.gz'), 'package');
+    writeFileSync(join(workspace, 'dist', 'x.tar.gz.sha256'), 'sum');
+    expect(upload.run({ 'name': 'a', 'path': 'dist/x.tar.gz\ndist/x.tar.gz.sha256', 'if-no-files-found': 'error' }, ctx)).toMatch(/2 file\(s\) kept as artifact a: x.tar.gz, x.tar.gz.sha256/);
+    const other = tempFolder('rehearsal-ws2');
+    expect(LOCAL_ACTIONS.downloadArtifact.run({ name: 'a', path: 'dist' }, { ...ctx, workspace: other })).toMatch(/copied to dist: x.tar.gz, x.tar.gz.sha256/);
+    expect(() => LOCAL_ACTIONS.downloadArtifact.run({ name: 'missing', path: 'dist' }, ctx)).toThrow(/no artifact named "missing"/);
+  });
+
+  test('a login must name the registry the workflow publishes to', () => {
+    const ctx = { workspace: '', source: '', artifacts: '', publishRegistry: 'ghcr.io/owner', localRegistry: '127.0.0.1:1', env: {} };
+    expect(() => LOCAL_ACTIONS.dockerLogin.run({ registry: 'docker.io', username: 'u', password: 'p' }, ctx)).toThrow(/but the workflow publishes to ghcr.io\/owner/);
+  });
+});
+
+describe('the gh stand-in checks what GitHub would need', () => {
+  function upload(files: Record<string, string>, args: string[], token = 'rehearsal-token:release:contents=write') {
+    const dir = tempFolder('rehearsal-gh');
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    const sum = (name: string) => spawnSync('sha256sum', [name], { cwd: dir, encoding: 'utf8' }).stdout;
+    if ('pkg.tar.gz' in files && !('pkg.tar.gz.sha256' in files)) writeFileSync(join(dir, 'pkg.tar.gz.sha256'), sum('pkg.tar.gz'));
+    const record = join(dir, 'record');
+    return spawnSync('bash', [join(REPO_ROOT, 'test/support/gh-standin.sh'), 'release', 'upload', ...args], {
+      cwd: dir, encoding: 'utf8',
+      env: { PATH: process.env.PATH, GH_TOKEN: token, REHEARSAL_GH_RECORD: record, REHEARSAL_RELEASE_TAG: 'v1', REHEARSAL_REPOSITORY: 'o/r' },
+    });
+  }
+  const good = ['v1', 'pkg.tar.gz', 'pkg.tar.gz.sha256', '--clobber', '--repo', 'o/r'];
+
+  test('a good upload is recorded', () => {
+    const run = upload({ 'pkg.tar.gz': 'package' }, good);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/uploaded pkg.tar.gz pkg.tar.gz.sha256 to release v1 of o\/r/);
+  });
+
+  test.each<[string, Record<string, string>, string[], string | undefined, RegExp]>([
+    ['a checksum that does not match', { 'pkg.tar.gz': 'package', 'pkg.tar.gz.sha256': `${'0'.repeat(64)}  pkg.tar.gz\n` }, good, undefined, /does not match/],
+    ['another tag', { 'pkg.tar.gz': 'package' }, ['v2', ...good.slice(1)], undefined, /is not the release's tag/],
+    ['a missing file', { 'pkg.tar.gz': 'package' }, ['v1', 'pkg.tar.gz', 'pkg.tar.gz.sha256', 'notes.txt', '--repo', 'o/r'], undefined, /notes.txt is missing or empty/],
+    ['a token that may not write contents', { 'pkg.tar.gz': 'package' }, good, 'rehearsal-token:package:contents=read,packages=write', /may not write contents/],
+    ['a file without a checksum', { 'pkg.tar.gz': 'package', 'other.bin': 'x' }, ['v1', 'pkg.tar.gz', 'pkg.tar.gz.sha256', 'other.bin', '--repo', 'o/r'], undefined, /other.bin is uploaded without a .sha256/],
+  ])('refused: %s', (_what, files, args, token, message) => {
+    const run = upload(files, args, token);
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(message);
+  });
+});
