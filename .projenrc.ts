@@ -67,12 +67,12 @@ project.addTask('prepack', {
 // The API reference of everything src/index.ts exports, generated from the TypeScript sources
 // (typedoc with its markdown plugin). Separate from `npx projen` because it takes several seconds;
 // test/package.test.ts regenerates it and fails when the committed copy differs.
-project.addTask('docs:api', {
+const apiDocs = project.addTask('docs:api', {
   description: 'Regenerates the API reference (docs/api/) from the TypeScript sources',
   exec: 'typedoc --options typedoc.json',
   receiveArgs: true,
 });
-project.postCompileTask.spawn(project.tasks.tryFind('docs:api')!);
+project.postCompileTask.spawn(apiDocs);
 project.gitattributes.addAttributes('/docs/api/**', 'linguist-generated');
 new JsonFile(project, 'typedoc.json', { obj: API_DOCS_OPTIONS, allowComments: true });
 

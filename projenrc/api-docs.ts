@@ -10,7 +10,9 @@ export const API_DOCS_OPTIONS = {
   out: 'docs/api',
   plugin: ['typedoc-plugin-markdown'],
   router: 'module',
-  readme: 'none',
+  // The intro (with the generated-file marker) opens the index page.
+  readme: 'projenrc/api-docs-intro.md',
+  mergeReadme: true,
   name: 'staged-build API reference',
   disableSources: true,
   excludePrivate: true,
