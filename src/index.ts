@@ -47,3 +47,5 @@ export * from './projen/packaging-pipeline';
 export * from './projen/pipeline-files';
 export * from './projen/workflows';
 export * from './projen/synth';
+// Stage presets for the common cases (plain, editable stage definitions).
+export * from './stages';

@@ -1,6 +1,6 @@
 import { existsSync } from 'fs';
 import { join, posix } from 'path';
-import { Component, Project } from 'projen';
+import { Component, javascript, Project } from 'projen';
 import { GeneratedFile, GeneratedFileOptions } from './generated-file';
 import { GeneratedPaths } from './generated-paths';
 import { idProblem, uniqueId } from './unique-id';
@@ -11,6 +11,7 @@ import * as checks from '../model/checks';
 import { constructPath, ProblemList } from '../model/model-error';
 import { Pipeline, PipelineProps } from '../model/pipeline';
 import { DocumentedWorkflows } from '../docs/workflow-doc';
+import { VALIDATION_RESULTS_LOG } from '../shell/validation-script';
 
 export interface PackagingPipelineProps extends PipelineProps {
   /** More `.dockerignore` entries for this pipeline's build context, one pattern each. @default [] */
@@ -59,6 +60,7 @@ export class PackagingPipeline extends Component {
     new ValidationScript(this);
     new BuildDocumentation(this);
     new PreflightProgram(this);
+    this.ignoreOutputs(project);
   }
 
   /** A path of this pipeline (relative to its root) as a path of the project. */
@@ -75,6 +77,16 @@ export class PackagingPipeline extends Component {
     if (this.paths.claim(constructPath(this), field, projectPath)) new GeneratedFile(scope, projectPath, options);
   }
 
+  /**
+   * What the driver and the validation script write under the pipeline root (outputs, logs, the
+   * local `.env`) stays out of the project's git tree and out of its npm package.
+   */
+  private ignoreOutputs(project: Project): void {
+    const patterns = PIPELINE_OUTPUTS.map((entry) => `/${this.projectPath(entry)}`);
+    project.gitignore.exclude(...patterns);
+    if (project instanceof javascript.NodeProject) project.npmignore?.exclude(...patterns);
+  }
+
   /** The workflows that build this pipeline, for its documentation. */
   public get workflows(): DocumentedWorkflows {
     return this.documentedWorkflows;
@@ -85,6 +97,9 @@ export class PackagingPipeline extends Component {
     this.documentedWorkflows = { ...this.documentedWorkflows, ...info };
   }
 }
+
+/** What a pipeline writes under its root when it runs, relative to the root (folders end in "/"). */
+export const PIPELINE_OUTPUTS: readonly string[] = ['dist/', 'build/', '.env', VALIDATION_RESULTS_LOG];
 
 function notAComment(value: string): string | undefined {
   return value.startsWith('#') ? `${checks.show(value)} starts with "#", which makes it a comment, not an entry` : undefined;

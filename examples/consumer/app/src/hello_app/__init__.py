@@ -1,0 +1,3 @@
+"""The consumer example's application."""
+
+__version__ = "0.1.0"
