@@ -369,6 +369,6 @@ test(propertyTitle(WHAT, CASES), () => {
   checkProperty(`${WHAT} (one case at a time)`, CASES, fc.property(validModel, (spec) => {
     const found = externalChecks([spec])[0];
     if (found.length > 0) throw new Error(found.join('\n'));
-  }));
+  }), { timeLimitMs: 180_000 }); // each case synthesizes and lints on its own (seconds): bound the shrinking
   throw new Error(`case ${failing} failed in the batch (not reproduced one at a time):\n${problems[failing].join('\n')}\n${JSON.stringify(specs[failing], null, 1)}`);
 });

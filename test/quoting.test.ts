@@ -1,6 +1,8 @@
+import { writeFileSync } from 'fs';
 import { spawnSync } from 'child_process';
 import { DockerfileParser } from 'dockerfile-ast';
 import { execForm, quoteValue, renderDockerfile, shellArray, shellQuote } from '../src';
+import { shellcheck } from './support/linters';
 import { tempFolder } from './support/temp';
 
 const TRICKY = ['plain', 'with space', "it's", 'say "hi"', 'back\\slash', '$HOME and ${PATH}', '`date`', '*', 'a;b&&c|d', '', "'\"'\"'", 'a=b', 'do', '#x', '~'];
@@ -26,6 +28,13 @@ describe('shell quoting', () => {
     const result = spawnSync('bash', ['-c', `a=${shellArray(TRICKY)}; printf '%s\\n' "\${#a[@]}"; printf '[%s]' "\${a[@]}"`], { encoding: 'utf8' });
     expect(result.stdout.split('\n')[0]).toBe(String(TRICKY.length));
     expect(result.stdout.split('\n')[1]).toBe(TRICKY.map((t) => `[${t}]`).join(''));
+  });
+
+  test('an array element with a comma is quoted, which shellcheck requires (SC2054: "use spaces, not commas")', () => {
+    expect(shellArray(['a,b', 'c'])).toBe("('a,b' c)");
+    const file = `${tempFolder('quoting')}/array.sh`;
+    writeFileSync(file, `#!/usr/bin/env bash\na=${shellArray(['--name', 'x,y', ','])}\nprintf '%s\\n' "\${a[@]}"\n`);
+    expect(shellcheck(file)).toEqual([]);
   });
 });
 

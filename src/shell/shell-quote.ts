@@ -8,6 +8,11 @@ const RESERVED_WORDS = new Set(['if', 'then', 'else', 'elif', 'fi', 'case', 'esa
  */
 export function shellQuote(value: string): string {
   if (/^[A-Za-z0-9_./:@%+,-]+$/.test(value) && !RESERVED_WORDS.has(value)) return value;
+  return singleQuoted(value);
+}
+
+/** A value in single quotes, whatever it holds. */
+function singleQuoted(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
@@ -39,7 +44,8 @@ export function shellCommand(...words: readonly string[]): string {
 
 /** A bash array literal: `(a 'b c')`. */
 export function shellArray(values: readonly string[]): string {
-  return `(${values.map(shellQuote).join(' ')})`;
+  // An unquoted comma in an array element reads to shellcheck as a separator mistake (SC2054).
+  return `(${values.map((v) => (v.includes(',') ? singleQuoted(v) : shellQuote(v))).join(' ')})`;
 }
 
 /**

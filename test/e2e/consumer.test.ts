@@ -98,5 +98,8 @@ describeWithEngine('A new projen project adopts the packed library by following 
     // The smoke check of the guide's .projenrc.ts: arguments ["--name", "smoke check"], output ^HELLO, SMOKE CHECK!$
     const smoke = expectSuccess(runCommand('python3', [pyz, '--name', 'smoke check']), 'python3 hello-app.pyz --name "smoke check"');
     expect(smoke.stdout).toMatch(/^HELLO, SMOKE CHECK!$/m);
+    // And as the driver runs it before a package ships: in a fresh container of the base stage's image.
+    const driverSmoke = run(app, join(app, 'bin/docker.sh'), ['--ci', 'smoke'], { DOCKER_BUILDKIT: '0', BUILD_RUN_ID: runId('smoke') });
+    if (driverSmoke.status !== 0) throw new Error(`bin/docker.sh --ci smoke failed\n${describeRun(driverSmoke, 40)}`);
   });
 });

@@ -29,7 +29,10 @@ export function propertyTitle(what: string, cases: number): string {
  * Runs a property with this run's seed and `cases` runs; prints the title (so the count and the seed
  * are in the output even when the test passes) and, on failure, how to replay it.
  */
-export function checkProperty<T>(what: string, cases: number, property: fc.IProperty<T>): void {
+export function checkProperty<T>(what: string, cases: number, property: fc.IProperty<T>, options: { timeLimitMs?: number } = {}): void {
   console.log(`${propertyTitle(what, cases)} (replay: ${SEED_VARIABLE}=${SEED})`);
-  fc.assert(property, { seed: SEED, numRuns: cases, endOnFailure: false });
+  // A time limit bounds the search and the shrinking of slow properties: when it runs out, the
+  // smallest failure found so far is reported; with none found, the caller reports its own.
+  const limit = options.timeLimitMs === undefined ? {} : { interruptAfterTimeLimit: options.timeLimitMs };
+  fc.assert(property, { seed: SEED, numRuns: cases, endOnFailure: false, ...limit });
 }
