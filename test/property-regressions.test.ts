@@ -36,7 +36,8 @@ const ZIPAPP: ZipappPackagerProps = { main: 'app.cli:main', smokeCheck: SMOKE };
 function problemFields(props: Partial<PackagingPipelineProps>): string[] {
   const project = emptyProject();
   try {
-    new PackagingPipeline(project, 'App', { name: 'app', labelPrefix: 'org.example', stages: STAGES, packager: new PyInstallerPackager(PYINSTALLER), ...props });
+    // sourcesElsewhere: the project is an empty folder, and these tests are about the stages' fields.
+    new PackagingPipeline(project, 'App', { name: 'app', labelPrefix: 'org.example', stages: STAGES, packager: new PyInstallerPackager(PYINSTALLER), sourcesElsewhere: true, ...props });
     project.synth();
   } catch (error) {
     if (error instanceof ModelError) return error.problems.map((p) => `[${p.path}] ${p.field}`);

@@ -30,6 +30,8 @@ function presetStages(): StageDefinition[] {
 function addPipeline(project: Project, stages: StageDefinition[], root = 'app'): PackagingPipeline {
   return new PackagingPipeline(project, 'HelloApp', {
     name: 'hello-app', root, labelPrefix: 'com.example.hello-app', stages,
+    // These projects are temporary folders with no app sources (the guide's own project has them: test/consumer.test.ts).
+    sourcesElsewhere: true,
     packager: new ZipappPackager({ main: 'hello_app.cli:main', bundle: [dependencies], smokeCheck: { expectedOutput: '^HELLO', description: 'greets' } }),
   });
 }
