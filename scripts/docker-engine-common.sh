@@ -51,6 +51,15 @@ is_alive() {
 }
 
 # True when PID names a live dockerd process.
+# Waits up to $2 seconds for PID $1 to exit; false if it is still alive.
+wait_for_exit() {
+  local pid="$1" deadline=$((SECONDS + $2))
+  while is_alive "$pid"; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.1
+  done
+}
+
 is_live_dockerd() {
   is_alive "$1" && [[ "$(cat "/proc/$1/comm" 2>/dev/null)" == "dockerd" ]]
 }

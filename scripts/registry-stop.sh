@@ -32,15 +32,6 @@ Environment:
 EOF
 }
 
-# Waits up to $2 seconds for PID $1 to exit; false if it is still alive.
-wait_for_exit() {
-  local pid="$1" deadline=$((SECONDS + $2))
-  while is_alive "$pid"; do
-    ((SECONDS < deadline)) || return 1
-    sleep 0.1
-  done
-}
-
 stop_registry() {
   local pid="$1" start
   start="$(now_us)"
