@@ -8,7 +8,7 @@ import {
 } from '../../src';
 
 export { absolutePath, cacheDirectory, name, relativePath, runCommand, systemPackage, text, visibleText } from './values';
-export { PackagerSpec } from './packager-arbitraries';
+export type { PackagerSpec } from './packager-arbitraries';
 
 /*
  * fast-check arbitraries for the property tests: random VALID build models (pipeline props, stages,
