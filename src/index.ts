@@ -47,5 +47,6 @@ export * from './projen/packaging-pipeline';
 export * from './projen/pipeline-files';
 export * from './projen/workflows';
 export * from './projen/synth';
+export * from './projen/action-pins';
 // Stage presets for the common cases (plain, editable stage definitions).
 export * from './stages';

@@ -1,5 +1,5 @@
 import { spawnSync } from 'child_process';
-import { mkdirSync, writeFileSync } from 'fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { REPO_ROOT } from './support/project';
 import { jobOrder, jobToken } from './support/rehearsal';
@@ -71,14 +71,35 @@ describe('the one table of local actions', () => {
     for (const uses of Object.values(ACTIONS)) expect(localActionFor(uses).action).toBeDefined();
   });
 
-  test.each(['actions/cache@v4', 'actions/checkout@v3', 'docker/build-push-action@v6', './local-action'])('%s is refused (no local equivalent)', (uses) => {
+  test.each(['actions/cache@v4', 'docker/build-push-action@v6', './local-action'])('%s is refused (no local equivalent)', (uses) => {
     expect(() => localActionFor(uses)).toThrow(/no local equivalent/);
+  });
+
+  test.each(['actions/checkout@v7', 'actions/checkout@v7.0.1', `actions/checkout@${'0'.repeat(40)}`])('%s is refused (not the table\'s SHA)', (uses) => {
+    expect(() => localActionFor(uses)).toThrow(/is not actions\/checkout at the table's SHA \(3d3c42e5aac5ba805825da76410c181273ba90b1, v7.0.1\)/);
+  });
+
+  test('attest: refused without id-token and attestations write; records the sha256 of each subject file', () => {
+    const workspace = tempFolder('rehearsal-attest');
+    const attestations = join(tempFolder('rehearsal-attestations'), 'job');
+    mkdirSync(join(workspace, 'dist'));
+    writeFileSync(join(workspace, 'dist', 'app.tar.gz'), 'abc');
+    const ctx = { workspace, source: '', artifacts: '', publishRegistry: 'r.example', localRegistry: '127.0.0.1:1', env: {}, attestations };
+    const attest = LOCAL_ACTIONS.attest;
+    expect(() => attest.run({ 'subject-path': 'dist/*.tar.gz' }, { ...ctx, permissions: { 'contents': 'write', 'id-token': 'write' } })).toThrow(/lacks permissions attestations: write/);
+    const permissions = { 'id-token': 'write', 'attestations': 'write' };
+    expect(() => attest.run({ 'subject-path': 'dist/*.zip' }, { ...ctx, permissions })).toThrow(/no subject found/);
+    expect(attest.run({ 'subject-path': 'dist/*.tar.gz' }, { ...ctx, permissions })).toMatch(/dist\/app.tar.gz \(sha256:ba7816bf8f0/);
+    expect(JSON.parse(readFileSync(join(attestations, '1.json'), 'utf8')).subjects).toEqual([
+      { name: 'dist/app.tar.gz', digest: 'sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad' },
+    ]);
+    expect(() => attest.run({}, { ...ctx, permissions })).toThrow(RehearsalRefusal);
   });
 
   test('upload-artifact honours if-no-files-found; download-artifact copies back what was kept', () => {
     const workspace = tempFolder('rehearsal-ws');
     const artifacts = tempFolder('rehearsal-artifacts');
-    const ctx = { workspace, source: '', artifacts, publishRegistry: 'r.example', localRegistry: '127.0.0.1:1', env: {} };
+    const ctx = { workspace, source: '', artifacts, publishRegistry: 'r.example', localRegistry: '127.0.0.1:1', env: {}, permissions: {}, attestations: '' };
     const upload = LOCAL_ACTIONS.uploadArtifact;
     expect(() => upload.run({ 'name': 'a', 'path': 'dist/x.tar.gz', 'if-no-files-found': 'error' }, ctx)).toThrow(StepFailure);
     expect(upload.run({ 'name': 'a', 'path': 'dist/x.tar.gz', 'if-no-files-found': 'warn' }, ctx)).toMatch(/^warning: no files found/);
@@ -93,7 +114,7 @@ describe('the one table of local actions', () => {
   });
 
   test('a login must name the registry the workflow publishes to', () => {
-    const ctx = { workspace: '', source: '', artifacts: '', publishRegistry: 'ghcr.io/owner', localRegistry: '127.0.0.1:1', env: {} };
+    const ctx = { workspace: '', source: '', artifacts: '', publishRegistry: 'ghcr.io/owner', localRegistry: '127.0.0.1:1', env: {}, permissions: {}, attestations: '' };
     expect(() => LOCAL_ACTIONS.dockerLogin.run({ registry: 'docker.io', username: 'u', password: 'p' }, ctx)).toThrow(/but the workflow publishes to ghcr.io\/owner/);
   });
 });

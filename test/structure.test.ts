@@ -411,7 +411,7 @@ describe('workflows', () => {
     const gate = workflows[w.path].jobs.gate;
     expect(gate.steps.map((s) => s.uses ?? s.run)).toEqual([ACTIONS.checkout, ACTIONS.setupNode, 'npm ci', ...GATE_TASKS.map((t) => `npx projen ${t}`)]);
     expect(gate.steps[0].with).toEqual({ 'persist-credentials': false });
-    expect(gate.steps[1].with).toEqual({ 'node-version': '20.x' });
+    expect(gate.steps[1].with).toEqual({ 'node-version': '20.x', 'package-manager-cache': false });
   });
 
   test('the gate runs tasks the project has, and they do what their names say', () => {

@@ -1,5 +1,5 @@
 import { Component, Project, javascript } from 'projen';
-import { stringify } from 'yaml';
+import { Document, isScalar, visit } from 'yaml';
 import { GeneratedFile } from './generated-file';
 import { GeneratedPaths } from './generated-paths';
 import { PackagingPipeline } from './packaging-pipeline';
@@ -7,6 +7,7 @@ import { idProblem, uniqueId } from './unique-id';
 import * as checks from '../model/checks';
 import { GENERATED_MARKER } from '../model/generated-marker';
 import { constructPath, ProblemList } from '../model/model-error';
+import { pinnedActionOf } from '../workflows/actions';
 import { dispatchWorkflow } from '../workflows/dispatch-workflow';
 import { branchStages } from '../workflows/published-stages';
 import { WorkflowGate } from '../workflows/gate-job';
@@ -15,9 +16,23 @@ import {
   DEFAULT_GATE_TASKS, DEFAULT_GATE_TIMEOUT_MINUTES, publishRegistryOf, validateWorkflowOptions, WorkflowOptions, workflowPath,
 } from '../workflows/workflow-options';
 
-/** A workflow object as YAML text, with the generated marker first. */
+/**
+ * A workflow object as YAML text, with the generated marker first. Every `uses:` must be an action
+ * of the one table (src/workflows/actions.ts), pinned by its SHA; it gets its version as a comment
+ * (`uses: actions/checkout@3d3c42e5... # v7.0.1`), the form Dependabot updates SHA and comment in.
+ */
 export function renderWorkflowYaml(workflow: Record<string, unknown>): string {
-  return `# ${GENERATED_MARKER}\n${stringify(workflow, { lineWidth: 0, aliasDuplicateObjects: false })}`;
+  const document = new Document(workflow, { aliasDuplicateObjects: false });
+  visit(document, {
+    Pair(_, pair) {
+      if (!isScalar(pair.key) || pair.key.value !== 'uses' || !isScalar(pair.value)) return;
+      const uses = String(pair.value.value);
+      const action = pinnedActionOf(uses);
+      if (!action) throw new Error(`uses: ${uses} is not an action of the table (src/workflows/actions.ts): every action is pinned by the SHA there`);
+      pair.value.comment = ` ${action.version}`;
+    },
+  });
+  return `# ${GENERATED_MARKER}\n${document.toString({ lineWidth: 0 })}`;
 }
 
 /**

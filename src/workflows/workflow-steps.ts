@@ -21,9 +21,12 @@ export function loginStep(registry: string): WorkflowStep {
   };
 }
 
-/** Node.js for the project's tasks; no dependency cache (a release job never restores a cache others wrote). */
+/**
+ * Node.js for the project's tasks; no dependency cache (a release job never restores a cache
+ * others wrote): setup-node v5+ caches on its own when package.json names npm, so it is turned off.
+ */
 export function setupNodeStep(version: string): WorkflowStep {
-  return { name: 'Set up Node.js', uses: ACTIONS.setupNode, with: { 'node-version': version } };
+  return { name: 'Set up Node.js', uses: ACTIONS.setupNode, with: { 'node-version': version, 'package-manager-cache': false } };
 }
 
 /** Keeps files as a workflow artifact; `ifNoFilesFound` decides whether missing files fail the step. */

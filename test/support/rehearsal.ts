@@ -351,6 +351,7 @@ function runJob(id: string, job: Job, run: JobRun): JobRecord {
       if (unknown.length > 0) throw new RehearsalRefusal(`${what}: the input(s) ${unknown.join(', ')} are not rehearsed (known: ${action.inputs.join(', ')})`);
       const actionContext: ActionContext = {
         workspace, source: options.source, artifacts: run.artifacts, publishRegistry: options.publishRegistry, localRegistry: options.localRegistry, env: stepEnv,
+        permissions: job.permissions ?? {}, attestations: join(options.workDir, 'attestations', id),
       };
       try {
         done('table', 'success', `${what} -> ${action.means}: ${action.run(inputs, actionContext)}`);
