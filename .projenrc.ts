@@ -4,6 +4,7 @@ import { addAiRunnerBuild } from './presets/airunner';
 import { addDesktopAppExample } from './presets/desktop-app';
 import { addGateTasks, MIN_NODE_VERSION } from './presets/gate';
 import { pinProjenActions } from './src/projen/action-pins';
+import { DependabotUpdates } from './src/projen/dependabot';
 import { synthOrExit } from './src/projen/synth';
 
 const project = new typescript.TypeScriptProject({
@@ -85,5 +86,7 @@ pinProjenActions(project);
 // The build this repository exists for, and a runnable example built with the same constructs.
 addAiRunnerBuild(project, gate);
 addDesktopAppExample(project, gate);
+// Dependabot for every ecosystem the project uses (actions, Dockerfiles, pip manifests, npm).
+new DependabotUpdates(project);
 
 synthOrExit(project);

@@ -40,6 +40,7 @@ export * from './workflows/dispatch-workflow';
 export * from './workflows/gate-job';
 export * from './workflows/published-stages';
 export * from './workflows/workflow-steps';
+export * from './workflows/dependabot-config';
 // projen components: place rendered text into files.
 export * from './projen/generated-file';
 export * from './projen/generated-paths';
@@ -48,5 +49,6 @@ export * from './projen/pipeline-files';
 export * from './projen/workflows';
 export * from './projen/synth';
 export * from './projen/action-pins';
+export * from './projen/dependabot';
 // Stage presets for the common cases (plain, editable stage definitions).
 export * from './stages';
