@@ -41,6 +41,7 @@ export * from './workflows/gate-job';
 export * from './workflows/published-stages';
 export * from './workflows/workflow-steps';
 export * from './workflows/dependabot-config';
+export * from './workflows/release-job';
 // projen components: place rendered text into files.
 export * from './projen/generated-file';
 export * from './projen/generated-paths';

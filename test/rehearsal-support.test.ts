@@ -120,11 +120,12 @@ describe('the one table of local actions', () => {
 });
 
 describe('the gh stand-in checks what GitHub would need', () => {
-  function upload(files: Record<string, string>, args: string[], token = 'rehearsal-token:release:contents=write') {
+  function upload(files: Record<string, string>, args: string[], token = 'rehearsal-token:release:contents=write', sums: string[] = []) {
     const dir = tempFolder('rehearsal-gh');
     for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
     const sum = (name: string) => spawnSync('sha256sum', [name], { cwd: dir, encoding: 'utf8' }).stdout;
     if ('pkg.tar.gz' in files && !('pkg.tar.gz.sha256' in files)) writeFileSync(join(dir, 'pkg.tar.gz.sha256'), sum('pkg.tar.gz'));
+    if (sums.length > 0) writeFileSync(join(dir, 'SHA256SUMS'), sums.map(sum).join(''));
     const record = join(dir, 'record');
     return spawnSync('bash', [join(REPO_ROOT, 'test/support/gh-standin.sh'), 'release', 'upload', ...args], {
       cwd: dir, encoding: 'utf8',
@@ -139,12 +140,19 @@ describe('the gh stand-in checks what GitHub would need', () => {
     expect(run.stdout).toMatch(/uploaded pkg.tar.gz pkg.tar.gz.sha256 to release v1 of o\/r/);
   });
 
+  test('a SHA256SUMS covers the files it names', () => {
+    const run = upload({ 'pkg.tar.gz': 'package', 'other.zip': 'x', 'SHA256SUMS': '' }, ['v1', 'pkg.tar.gz', 'other.zip', 'pkg.tar.gz.sha256', 'SHA256SUMS', '--repo', 'o/r'], 'rehearsal-token:release:contents=write', ['pkg.tar.gz', 'other.zip']);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/uploaded pkg.tar.gz other.zip pkg.tar.gz.sha256 SHA256SUMS to release v1/);
+  });
+
   test.each<[string, Record<string, string>, string[], string | undefined, RegExp]>([
     ['a checksum that does not match', { 'pkg.tar.gz': 'package', 'pkg.tar.gz.sha256': `${'0'.repeat(64)}  pkg.tar.gz\n` }, good, undefined, /does not match/],
     ['another tag', { 'pkg.tar.gz': 'package' }, ['v2', ...good.slice(1)], undefined, /is not the release's tag/],
     ['a missing file', { 'pkg.tar.gz': 'package' }, ['v1', 'pkg.tar.gz', 'pkg.tar.gz.sha256', 'notes.txt', '--repo', 'o/r'], undefined, /notes.txt is missing or empty/],
     ['a token that may not write contents', { 'pkg.tar.gz': 'package' }, good, 'rehearsal-token:package:contents=read,packages=write', /may not write contents/],
-    ['a file without a checksum', { 'pkg.tar.gz': 'package', 'other.bin': 'x' }, ['v1', 'pkg.tar.gz', 'pkg.tar.gz.sha256', 'other.bin', '--repo', 'o/r'], undefined, /other.bin is uploaded without a .sha256/],
+    ['a file without a checksum', { 'pkg.tar.gz': 'package', 'other.bin': 'x' }, ['v1', 'pkg.tar.gz', 'pkg.tar.gz.sha256', 'other.bin', '--repo', 'o/r'], undefined, /other.bin is uploaded without a checksum file/],
+    ['a SHA256SUMS that does not match', { 'pkg.tar.gz': 'package', 'SHA256SUMS': `${'0'.repeat(64)}  pkg.tar.gz\n` }, ['v1', 'pkg.tar.gz', 'SHA256SUMS', '--repo', 'o/r'], undefined, /SHA256SUMS does not match/],
   ])('refused: %s', (_what, files, args, token, message) => {
     const run = upload(files, args, token);
     expect(run.status).not.toBe(0);

@@ -273,10 +273,16 @@ function simpleCommand(run: string): string[] | undefined {
 
 /** What a run: line is: a driver command, the validation script, or the allowed tooling; else a problem. */
 type RunKind = { kind: 'driver'; command: string; args: string[] } | { kind: 'validation' } | { kind: 'install' } | { kind: 'gate'; task: string }
-  | { kind: 'checksum'; file: string } | { kind: 'release-upload'; files: string[] };
+  | { kind: 'checksum'; file: string } | { kind: 'sums'; files: string[] } | { kind: 'release-upload'; files: string[] };
 const DRIVER_COMMANDS = /^(build_[a-z0-9_-]+|push|promote|pull_or_build|smoke)$/;
 
 function classifyRun(run: string, w: WorkflowExpectation): RunKind | string {
+  // The one redirection allowed: `sha256sum -- FILE... > SHA256SUMS` writes the release's checksum file.
+  const sums = /^(sha256sum -- .*) > SHA256SUMS$/.exec(run.trim());
+  if (sums) {
+    const files = simpleCommand(sums[1])?.slice(2) ?? [];
+    return files.length > 0 && files.every((f) => !f.startsWith('-')) ? { kind: 'sums', files } : `not sha256sum -- FILE... > SHA256SUMS: ${run}`;
+  }
   const words = simpleCommand(run);
   if (!words) return `not one simple command: ${JSON.stringify(run)}`;
   const [first, ...rest] = words;
@@ -328,7 +334,10 @@ function workflowProblems(workflow: Workflow, w: WorkflowExpectation): string[] 
     for (const u of uses) if (!(Object.values(ACTIONS) as string[]).includes(u)) problems.push(`${id}: ${u} is not in the table of actions`);
     const publishing = kinds.map(isPublishing);
     const writes = Object.entries(job.permissions ?? {}).filter(([, v]) => v === 'write').map(([k]) => k).sort();
+    // Signing provenance (actions/attest) needs an OIDC token and the attestations API: only the job that attests has them.
+    const attests = uses.includes(ACTIONS.attest);
     const expectedWrites = [
+      ...(attests ? ['attestations', 'id-token'] : []),
       ...(kinds.some((k) => typeof k === 'object' && k?.kind === 'release-upload') ? ['contents'] : []),
       ...(kinds.some((k) => typeof k === 'object' && k?.kind === 'driver' && ['push', 'promote'].includes(k.command)) ? ['packages'] : []),
     ].sort();
@@ -443,7 +452,7 @@ describe('workflows', () => {
     expect(Object.keys(workflow.jobs)).toEqual(['gate', 'package', 'release']);
     expect(['package', 'release'].map((id) => workflow.jobs[id].needs)).toEqual(['gate', 'package']);
     expect(workflow.jobs.package.permissions).toEqual({ contents: 'read', packages: 'write' });
-    expect(workflow.jobs.release.permissions).toEqual({ contents: 'write' });
+    expect(workflow.jobs.release.permissions).toEqual({ 'contents': 'write', 'id-token': 'write', 'attestations': 'write' });
     expect(workflow.jobs.release.if).toBe("${{ github.event_name == 'release' }}");
   });
 
@@ -462,17 +471,22 @@ describe('workflows', () => {
     expect(job.steps.indexOf(uploads[0])).toBeGreaterThan(last);
   });
 
-  test.each(WORKFLOWS.filter((w) => w.kind === 'dispatch'))('$path: release downloads the package, checks it against its checksum, then uploads both (event data through env:)', (w) => {
+  test.each(WORKFLOWS.filter((w) => w.kind === 'dispatch'))('$path: release downloads the package, checks it, writes SHA256SUMS, signs provenance, then uploads (event data through env:)', (w) => {
     const job = workflows[w.path].jobs.release;
     expect(job.steps.map((s) => s.uses ?? classifyRun(s.run ?? '', w))).toEqual([
       ACTIONS.downloadArtifact,
       { kind: 'checksum', file: `${w.artifact}.tar.gz.sha256` },
-      { kind: 'release-upload', files: [`dist/${w.artifact}.tar.gz`, `dist/${w.artifact}.tar.gz.sha256`] },
+      { kind: 'sums', files: [`${w.artifact}.tar.gz`] },
+      ACTIONS.attest,
+      { kind: 'release-upload', files: [`dist/${w.artifact}.tar.gz`, `dist/${w.artifact}.tar.gz.sha256`, 'dist/SHA256SUMS'] },
     ]);
     expect(job.steps[0].with).toEqual({ name: w.artifact, path: 'dist' });
     expect(job.steps[1]['working-directory']).toBe('dist');
-    expect(job.steps[2].run).toMatch(/^gh release upload "\$TAG" .* --clobber --repo "\$REPOSITORY"$/);
-    expect(job.steps[2].env).toEqual({ GH_TOKEN: '${{ github.token }}', TAG: '${{ github.event.release.tag_name }}', REPOSITORY: '${{ github.repository }}' });
+    expect(job.steps[2]['working-directory']).toBe('dist');
+    // Provenance for exactly the files SHA256SUMS covers.
+    expect(job.steps[3].with).toEqual({ 'subject-path': `dist/${w.artifact}.tar.gz` });
+    expect(job.steps[4].run).toMatch(/^gh release upload "\$TAG" .* --clobber --repo "\$REPOSITORY"$/);
+    expect(job.steps[4].env).toEqual({ GH_TOKEN: '${{ github.token }}', TAG: '${{ github.event.release.tag_name }}', REPOSITORY: '${{ github.repository }}' });
   });
 
   describe('the structure checks can fail', () => {
@@ -500,7 +514,9 @@ describe('workflows', () => {
       }, /publishes before steps\[\d+\] builds or checks/],
       ['a job that does not need the gate', (wf) => { delete wf.jobs.package.needs; }, /^package does not need the gate$/],
       ['write permissions in the gate', (wf) => { wf.jobs.gate.permissions = { contents: 'write' }; }, /the gate's permissions/],
-      ['packages: write in the release job', (wf) => { wf.jobs.release.permissions = { contents: 'write', packages: 'write' }; }, /release may write \["contents","packages"\], but it publishes with \["contents"\]/],
+      ['packages: write in the release job', (wf) => { wf.jobs.release.permissions = { ...wf.jobs.release.permissions, packages: 'write' }; }, /release may write \["attestations","contents","id-token","packages"\], but it publishes with \["attestations","contents","id-token"\]/],
+      ['id-token: write in a job that does not attest', (wf) => { wf.jobs.package.permissions = { ...wf.jobs.package.permissions, 'id-token': 'write' }; }, /package may write \["id-token","packages"\], but it publishes with \["packages"\]/],
+      ['the attest step without its permissions', (wf) => { wf.jobs.release.permissions = { contents: 'write' }; }, /release may write \["contents"\], but it publishes with \["attestations","contents","id-token"\]/],
       ['a promote on any manual run', (wf) => { delete steps(wf, 'package')[findRun(wf, 'package', / promote /)].if; }, /moves a tag with if: undefined/],
       ['a release upload on any run', (wf) => { delete wf.jobs.release.if; }, /uploads to a release without if/],
       ['the driver before the login', (wf) => { steps(wf, 'package').splice(1, 1); }, /package runs the driver without logging in first/],

@@ -1,9 +1,9 @@
 import { GATE_JOB, gateJob, WorkflowGate } from './gate-job';
 import { branchStages, releaseStages } from './published-stages';
 import { DEFAULT_RUNNER, driverCommand, publishRegistryOf, REGISTRY_ENV, registryHost, repoPath, validationCommand, WorkflowOptions, WorkflowStep } from './workflow-options';
-import { checkoutStep, downloadArtifactStep, loginStep, uploadArtifactStep } from './workflow-steps';
+import { RELEASE_JOB_PERMISSIONS, releaseSteps } from './release-job';
+import { checkoutStep, loginStep, uploadArtifactStep } from './workflow-steps';
 import { Pipeline } from '../model/pipeline';
-import { shellCommand, shellQuote } from '../shell/shell-quote';
 import { VALIDATION_RESULTS_LOG } from '../shell/validation-script';
 
 /** The job ids of the dispatch workflow, in `needs` order after the gate. */
@@ -18,8 +18,9 @@ export const RELEASE_JOB = 'release';
  *   build the package, run its smoke check and the validation script, and only then push the
  *   later images under their input tags (a release also moves their `_ci` tags), and keep the
  *   package as a workflow artifact;
- * - release (a release only): check the package against its checksum and attach both to the
- *   release; the only job that may write contents.
+ * - release (a release only): check the package against its checksum, write SHA256SUMS, sign
+ *   build provenance and attach them to the release (release-job.ts); the only job that may
+ *   write contents or sign.
  * Every `run:` is one driver or validation-script command, or gh/checksum tooling; event data
  * reaches `run:` only through `env:`.
  */
@@ -83,16 +84,8 @@ export function dispatchWorkflow(pipeline: Pipeline, options: WorkflowOptions, g
         'if': onRelease,
         'runs-on': runner,
         'timeout-minutes': 10,
-        'permissions': { contents: 'write' },
-        'steps': [
-          downloadArtifactStep('Download the package', artifactName, 'dist'),
-          { 'name': 'Check the package against its checksum', 'working-directory': 'dist', 'run': shellCommand('sha256sum', '--check', fileNames[1]) },
-          {
-            name: 'Upload the package and its checksum to the release',
-            env: { GH_TOKEN: '${{ github.token }}', TAG: '${{ github.event.release.tag_name }}', REPOSITORY: '${{ github.repository }}' },
-            run: `gh release upload "$TAG" ${fileNames.map((f) => shellQuote(`dist/${f}`)).join(' ')} --clobber --repo "$REPOSITORY"`,
-          },
-        ],
+        'permissions': { ...RELEASE_JOB_PERMISSIONS },
+        'steps': releaseSteps([{ artifact: artifactName, file: fileNames[0], checksum: fileNames[1] }]),
       },
     },
   };

@@ -43,3 +43,12 @@ export function uploadArtifactStep(name: string, artifact: string, paths: readon
 export function downloadArtifactStep(name: string, artifact: string, path: string): WorkflowStep {
   return { name, uses: ACTIONS.downloadArtifact, with: { name: artifact, path } };
 }
+
+/**
+ * SLSA build provenance for files (actions/attest with subject-path, its default mode): signed with
+ * the job's OIDC token and stored with the repository's attestations. The job needs
+ * `id-token: write` and `attestations: write`, and only that job has them.
+ */
+export function attestStep(name: string, paths: readonly string[]): WorkflowStep {
+  return { name, uses: ACTIONS.attest, with: { 'subject-path': paths.join('\n') } };
+}
