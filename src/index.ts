@@ -11,6 +11,7 @@ export * from './model/generated-marker';
 export * from './model/python-dependencies';
 export * from './model/python-checks';
 export * from './model/smoke-check';
+export * from './model/platform-target';
 // Packagers.
 export * from './packagers/pyinstaller';
 export * from './packagers/pyinstaller-bundle';
@@ -42,6 +43,7 @@ export * from './workflows/published-stages';
 export * from './workflows/workflow-steps';
 export * from './workflows/dependabot-config';
 export * from './workflows/release-job';
+export * from './workflows/native-package-job';
 // projen components: place rendered text into files.
 export * from './projen/generated-file';
 export * from './projen/generated-paths';

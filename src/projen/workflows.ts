@@ -1,3 +1,5 @@
+import { existsSync } from 'fs';
+import { join } from 'path';
 import { Component, Project, javascript } from 'projen';
 import { Document, isScalar, visit } from 'yaml';
 import { GeneratedFile } from './generated-file';
@@ -7,8 +9,10 @@ import { idProblem, uniqueId } from './unique-id';
 import * as checks from '../model/checks';
 import { GENERATED_MARKER } from '../model/generated-marker';
 import { constructPath, ProblemList } from '../model/model-error';
+import { validateNativePackaging } from '../model/platform-target';
+import { PyInstallerPackager } from '../packagers/pyinstaller';
 import { pinnedActionOf } from '../workflows/actions';
-import { dispatchWorkflow } from '../workflows/dispatch-workflow';
+import { dispatchWorkflow, DispatchWorkflowOptions } from '../workflows/dispatch-workflow';
 import { branchStages } from '../workflows/published-stages';
 import { WorkflowGate } from '../workflows/gate-job';
 import { releaseWorkflow, ReleaseWorkflowOptions } from '../workflows/release-workflow';
@@ -116,17 +120,27 @@ export class ReleaseWorkflow extends PipelineWorkflow<ReleaseWorkflowOptions> {
   }
 }
 
-export interface DispatchWorkflowProps extends WorkflowOptions {
+export interface DispatchWorkflowProps extends DispatchWorkflowOptions {
   /** The pipeline the workflow builds and packages. */
   readonly pipeline: PackagingPipeline;
 }
 
 /** `.github/workflows/<fileName>.yml`: on a published release, the gate, then build, check and attach the package. */
-export class DispatchWorkflow extends PipelineWorkflow<WorkflowOptions> {
+export class DispatchWorkflow extends PipelineWorkflow<DispatchWorkflowOptions> {
   constructor(project: Project, id: string, props: DispatchWorkflowProps) {
     const { pipeline, ...options } = checks.isRecord(props) ? props : ({} as DispatchWorkflowProps);
-    super(project, id, pipeline, options, (problems, path) => validateWorkflowOptions(problems, path, pipeline.model, options),
-      (gate) => dispatchWorkflow(pipeline.model, options, gate));
+    super(project, id, pipeline, options, (problems, path) => {
+      validateWorkflowOptions(problems, path, pipeline.model, options);
+      if (options.nativePackages === undefined) return;
+      validateNativePackaging(problems, path, 'nativePackages', options.nativePackages);
+      if (!(pipeline.model.props.packager instanceof PyInstallerPackager)) {
+        problems.add(path, 'nativePackages', `native packages are built with PyInstaller, but ${pipeline.model.name}'s packager is ${pipeline.model.props.packager.name}; use a PyInstallerPackager or leave nativePackages out`);
+      }
+      const manifest = options.nativePackages.manifest;
+      if (typeof manifest === 'string' && !pipeline.model.sourcesElsewhere && !existsSync(join(project.outdir, pipeline.model.root, manifest))) {
+        problems.add(path, 'nativePackages.manifest', `${JSON.stringify(manifest)} is not in ${pipeline.model.root}/ (the native jobs install from it); add the file or name the one you have`);
+      }
+    }, (gate) => dispatchWorkflow(pipeline.model, options, gate));
     if (pipeline instanceof PackagingPipeline && pipeline.valid) {
       pipeline.registerWorkflow({ dispatch: { path: workflowPath(options), registry: publishRegistryOf(pipeline.model, options) ?? '', gate: resolveGate(project, options) } });
     }

@@ -1,8 +1,10 @@
 import { GATE_JOB, gateJob, WorkflowGate } from './gate-job';
 import { branchStages, releaseStages } from './published-stages';
 import { DEFAULT_RUNNER, driverCommand, publishRegistryOf, REGISTRY_ENV, registryHost, repoPath, validationCommand, WorkflowOptions, WorkflowStep } from './workflow-options';
+import { nativeJobId, nativePackageJob, nativeReleasePackage } from './native-package-job';
 import { RELEASE_JOB_PERMISSIONS, releaseSteps } from './release-job';
 import { checkoutStep, loginStep, uploadArtifactStep } from './workflow-steps';
+import { NativePackaging } from '../model/platform-target';
 import { Pipeline } from '../model/pipeline';
 import { VALIDATION_RESULTS_LOG } from '../shell/validation-script';
 
@@ -24,7 +26,16 @@ export const RELEASE_JOB = 'release';
  * Every `run:` is one driver or validation-script command, or gh/checksum tooling; event data
  * reaches `run:` only through `env:`.
  */
-export function dispatchWorkflow(pipeline: Pipeline, options: WorkflowOptions, gate: WorkflowGate): Record<string, unknown> {
+export interface DispatchWorkflowOptions extends WorkflowOptions {
+  /**
+   * Packages built natively with PyInstaller on Windows and macOS runners besides the Linux
+   * package (one job per target, each needing the gate); the release carries all of them.
+   * @default - the Linux package only
+   */
+  readonly nativePackages?: NativePackaging;
+}
+
+export function dispatchWorkflow(pipeline: Pipeline, options: DispatchWorkflowOptions, gate: WorkflowGate): Record<string, unknown> {
   const pkg = pipeline.packageStage;
   const pulled = new Set(branchStages(pipeline));
   const pushed = releaseStages(pipeline);
@@ -35,6 +46,8 @@ export function dispatchWorkflow(pipeline: Pipeline, options: WorkflowOptions, g
   const runner = options.runner ?? DEFAULT_RUNNER;
   const registry = publishRegistryOf(pipeline, options) as string; // validated: the option or the images' host
   const onRelease = "${{ github.event_name == 'release' }}";
+  const targets = options.nativePackages?.targets ?? [];
+  const nativeJobs = Object.fromEntries(targets.map((target) => [nativeJobId(target), nativePackageJob(pipeline, options.nativePackages!, target, GATE_JOB, options.timeoutMinutes ?? 90)]));
 
   const imageSteps: WorkflowStep[] = pipeline.stages.filter((s) => s !== pkg).map((stage) => (pulled.has(stage)
     ? { name: `Pull the ${stage.name} image by its input tag, or build it when the registry does not have it`, run: driverCommand(pipeline, '--ci', 'pull_or_build', stage.name) }
@@ -78,14 +91,15 @@ export function dispatchWorkflow(pipeline: Pipeline, options: WorkflowOptions, g
           uploadArtifactStep('Keep the build logs', `${artifactName}-logs`, [repoPath(pipeline, 'build/*.log'), repoPath(pipeline, VALIDATION_RESULTS_LOG)], 'ignore', '${{ always() }}'),
         ],
       },
+      ...nativeJobs,
       [RELEASE_JOB]: {
-        'name': 'Attach the package to the release',
-        'needs': PACKAGE_JOB,
+        'name': targets.length > 0 ? 'Attach every platform\'s package to the release' : 'Attach the package to the release',
+        'needs': targets.length > 0 ? [PACKAGE_JOB, ...Object.keys(nativeJobs)] : PACKAGE_JOB,
         'if': onRelease,
         'runs-on': runner,
         'timeout-minutes': 10,
         'permissions': { ...RELEASE_JOB_PERMISSIONS },
-        'steps': releaseSteps([{ artifact: artifactName, file: fileNames[0], checksum: fileNames[1] }]),
+        'steps': releaseSteps([{ artifact: artifactName, file: fileNames[0], checksum: fileNames[1] }, ...targets.map((t) => nativeReleasePackage(pipeline, t))]),
       },
     },
   };

@@ -52,3 +52,8 @@ export function downloadArtifactStep(name: string, artifact: string, path: strin
 export function attestStep(name: string, paths: readonly string[]): WorkflowStep {
   return { name, uses: ACTIONS.attest, with: { 'subject-path': paths.join('\n') } };
 }
+
+/** Python for a native package job; no pip cache (a release job never restores a cache others wrote). */
+export function setupPythonStep(version: string): WorkflowStep {
+  return { name: `Set up Python ${version}`, uses: ACTIONS.setupPython, with: { 'python-version': version } };
+}
