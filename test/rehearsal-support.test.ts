@@ -1,8 +1,9 @@
 import { spawnSync } from 'child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
+import { parse } from 'yaml';
 import { REPO_ROOT } from './support/project';
-import { jobOrder, jobToken } from './support/rehearsal';
+import { checkRunners, jobOrder, jobToken } from './support/rehearsal';
 import { localActionFor, LOCAL_ACTIONS, RehearsalRefusal, StepFailure } from './support/rehearsal-actions';
 import { tempFolder } from './support/temp';
 import { evaluateCondition, evaluateExpression, ExpressionContext, substitute } from './support/workflow-expressions';
@@ -58,6 +59,18 @@ describe('the jobs run in needs order', () => {
   test('a cycle or an unknown job is refused', () => {
     expect(() => jobOrder({ a: { needs: 'b' }, b: { needs: 'a' } })).toThrow(RehearsalRefusal);
     expect(() => jobOrder({ a: { needs: 'missing' } })).toThrow(/needs "missing", which is not a job/);
+  });
+
+  test('a job on a Windows, macOS or arm64 runner is refused before any job runs, naming it', () => {
+    expect(() => checkRunners({ a: { 'runs-on': 'ubuntu-24.04' }, b: { 'runs-on': 'ubuntu-latest' } })).not.toThrow();
+    expect(() => checkRunners({ 'a': { 'runs-on': 'ubuntu-24.04' }, 'package-windows-x64': { 'runs-on': 'windows-2025' }, 'arm': { 'runs-on': 'ubuntu-24.04-arm' } }))
+      .toThrow(/not rehearsable on this Linux x64 machine: job package-windows-x64 \(runs-on windows-2025\), job arm \(runs-on ubuntu-24.04-arm\)/);
+  });
+
+  test('AiRunner\'s dispatch workflow (native Windows/macOS jobs) is refused as a whole; the example\'s is not', () => {
+    const jobsOf = (path: string) => (parse(readFileSync(join(REPO_ROOT, path), 'utf8')) as { jobs: Record<string, Record<string, unknown>> }).jobs;
+    expect(() => checkRunners(jobsOf('.github/workflows/linux-dispatch.yml'))).toThrow(/job package-windows-x64 \(runs-on windows-2025\), job package-macos-arm64 \(runs-on macos-15\)/);
+    expect(() => checkRunners(jobsOf('examples/desktop-app/.github/workflows/linux-dispatch.yml'))).not.toThrow();
   });
 
   test('a job\'s token names the job and its permissions (the gh stand-in reads them)', () => {
