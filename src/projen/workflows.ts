@@ -142,7 +142,7 @@ export class DispatchWorkflow extends PipelineWorkflow<DispatchWorkflowOptions> 
       }
     }, (gate) => dispatchWorkflow(pipeline.model, options, gate));
     if (pipeline instanceof PackagingPipeline && pipeline.valid) {
-      pipeline.registerWorkflow({ dispatch: { path: workflowPath(options), registry: publishRegistryOf(pipeline.model, options) ?? '', gate: resolveGate(project, options) } });
+      pipeline.registerWorkflow({ dispatch: { path: workflowPath(options), registry: publishRegistryOf(pipeline.model, options) ?? '', gate: resolveGate(project, options), native: options.nativePackages } });
     }
   }
 }
