@@ -3,6 +3,8 @@ import { API_DOCS_OPTIONS } from './projenrc/api-docs';
 import { addAiRunnerBuild } from './presets/airunner';
 import { addDesktopAppExample } from './presets/desktop-app';
 import { addGateTasks, MIN_NODE_VERSION } from './presets/gate';
+import { pinProjenActions } from './src/projen/action-pins';
+import { DependabotUpdates } from './src/projen/dependabot';
 import { synthOrExit } from './src/projen/synth';
 
 const project = new typescript.TypeScriptProject({
@@ -87,8 +89,13 @@ new JsonFile(project, 'typedoc.json', { obj: API_DOCS_OPTIONS, allowComments: tr
 // The npm package is the library (lib/); the pipelines' files and the example stay in the repository.
 project.npmignore?.exclude('/examples/', '/presets/', '/package/', '/docs/', '/scripts/', '/.ci/', '/test_ci_mode.sh', '/.dockerignore', '/.env.example', '/typedoc.json');
 
+// projen's own workflows (build.yml) take their actions' SHAs from the same table as the generated ones.
+pinProjenActions(project);
+
 // The build this repository exists for, and a runnable example built with the same constructs.
 addAiRunnerBuild(project, gate);
 addDesktopAppExample(project, gate);
+// Dependabot for every ecosystem the project uses (actions, Dockerfiles, pip manifests, npm).
+new DependabotUpdates(project);
 
 synthOrExit(project);

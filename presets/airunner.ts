@@ -203,6 +203,15 @@ export function addAiRunnerBuild(project: Project, gate: WorkflowGateOptions): P
     dockerignore: ['.projen', 'coverage', 'test-reports', '/lib', 'examples', 'test'],
   });
   new ReleaseWorkflow(project, 'DockerRelease', { pipeline, fileName: 'docker-release', branch: 'master', timeoutMinutes: 60, gate });
-  new DispatchWorkflow(project, 'LinuxDispatch', { pipeline, fileName: 'linux-dispatch', timeoutMinutes: 120, gate });
+  new DispatchWorkflow(project, 'LinuxDispatch', {
+    pipeline, fileName: 'linux-dispatch', timeoutMinutes: 120, gate,
+    // Windows and macOS packages, built natively (PyInstaller cannot cross-compile), one-dir as the Linux one.
+    nativePackages: {
+      targets: [{ os: 'windows', arch: 'x64' }, { os: 'macos', arch: 'arm64' }],
+      pythonVersion: '3.10',
+      manifest: 'setup.py',
+      pyinstallerVersion: '6.12.0',
+    },
+  });
   return pipeline;
 }

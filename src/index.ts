@@ -11,6 +11,7 @@ export * from './model/generated-marker';
 export * from './model/python-dependencies';
 export * from './model/python-checks';
 export * from './model/smoke-check';
+export * from './model/platform-target';
 // Packagers.
 export * from './packagers/pyinstaller';
 export * from './packagers/pyinstaller-bundle';
@@ -40,6 +41,9 @@ export * from './workflows/dispatch-workflow';
 export * from './workflows/gate-job';
 export * from './workflows/published-stages';
 export * from './workflows/workflow-steps';
+export * from './workflows/dependabot-config';
+export * from './workflows/release-job';
+export * from './workflows/native-package-job';
 // projen components: place rendered text into files.
 export * from './projen/generated-file';
 export * from './projen/generated-paths';
@@ -47,5 +51,7 @@ export * from './projen/packaging-pipeline';
 export * from './projen/pipeline-files';
 export * from './projen/workflows';
 export * from './projen/synth';
+export * from './projen/action-pins';
+export * from './projen/dependabot';
 // Stage presets for the common cases (plain, editable stage definitions).
 export * from './stages';

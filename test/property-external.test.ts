@@ -166,7 +166,8 @@ function expectedCalls(model: Pipeline, spec: ModelSpec): string[] {
     calls.push(driver(`build_${model.packageStage.name}`), driver('smoke'), 'validation');
     if (middle.length > 0) calls.push(driver('push', ...middle), driver('promote', ...middle));
     calls.push(`sha256sum\t--check\t${model.checksumPath.split('/').pop()}`);
-    calls.push(['gh', 'release', 'upload', 'v1', `dist/${model.artifactPath.split('/').pop()}`, `dist/${model.checksumPath.split('/').pop()}`, '--clobber', '--repo', 'o/r'].join('\t'));
+    calls.push(`sha256sum\t--\t${model.artifactPath.split('/').pop()}`); // > SHA256SUMS
+    calls.push(['gh', 'release', 'upload', 'v1', `dist/${model.artifactPath.split('/').pop()}`, `dist/${model.checksumPath.split('/').pop()}`, 'dist/SHA256SUMS', '--clobber', '--repo', 'o/r'].join('\t'));
   }
   return calls;
 }

@@ -201,7 +201,8 @@ describe('workflow run: lines (issue 7: workflow text not quoted)', () => {
     ['driver', '--ci', 'push', 'runtime'],
     ['driver', '--ci', 'promote', 'runtime'],
     ['sha256sum', '--check', 'app-linux.tar.gz.sha256'],
-    ['gh', 'release', 'upload', 'v1', 'dist/app-linux.tar.gz', 'dist/app-linux.tar.gz.sha256', '--clobber', '--repo', 'o/r'],
+    ['sha256sum', '--', 'app-linux.tar.gz'], // > SHA256SUMS
+    ['gh', 'release', 'upload', 'v1', 'dist/app-linux.tar.gz', 'dist/app-linux.tar.gz.sha256', 'dist/SHA256SUMS', '--clobber', '--repo', 'o/r'],
   ];
 
   test('a plain root: the driver, the validation script, npm, npx, sha256sum and gh get exactly their words; docker is never called', () => {

@@ -1,8 +1,9 @@
 import { spawnSync } from 'child_process';
-import { mkdirSync, writeFileSync } from 'fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
+import { parse } from 'yaml';
 import { REPO_ROOT } from './support/project';
-import { jobOrder, jobToken } from './support/rehearsal';
+import { checkRunners, jobOrder, jobToken } from './support/rehearsal';
 import { localActionFor, LOCAL_ACTIONS, RehearsalRefusal, StepFailure } from './support/rehearsal-actions';
 import { tempFolder } from './support/temp';
 import { evaluateCondition, evaluateExpression, ExpressionContext, substitute } from './support/workflow-expressions';
@@ -60,6 +61,18 @@ describe('the jobs run in needs order', () => {
     expect(() => jobOrder({ a: { needs: 'missing' } })).toThrow(/needs "missing", which is not a job/);
   });
 
+  test('a job on a Windows, macOS or arm64 runner is refused before any job runs, naming it', () => {
+    expect(() => checkRunners({ a: { 'runs-on': 'ubuntu-24.04' }, b: { 'runs-on': 'ubuntu-latest' } })).not.toThrow();
+    expect(() => checkRunners({ 'a': { 'runs-on': 'ubuntu-24.04' }, 'package-windows-x64': { 'runs-on': 'windows-2025' }, 'arm': { 'runs-on': 'ubuntu-24.04-arm' } }))
+      .toThrow(/not rehearsable on this Linux x64 machine: job package-windows-x64 \(runs-on windows-2025\), job arm \(runs-on ubuntu-24.04-arm\)/);
+  });
+
+  test('AiRunner\'s dispatch workflow (native Windows/macOS jobs) is refused as a whole; the example\'s is not', () => {
+    const jobsOf = (path: string) => (parse(readFileSync(join(REPO_ROOT, path), 'utf8')) as { jobs: Record<string, Record<string, unknown>> }).jobs;
+    expect(() => checkRunners(jobsOf('.github/workflows/linux-dispatch.yml'))).toThrow(/job package-windows-x64 \(runs-on windows-2025\), job package-macos-arm64 \(runs-on macos-15\)/);
+    expect(() => checkRunners(jobsOf('examples/desktop-app/.github/workflows/linux-dispatch.yml'))).not.toThrow();
+  });
+
   test('a job\'s token names the job and its permissions (the gh stand-in reads them)', () => {
     expect(jobToken('release', { contents: 'write' })).toBe('rehearsal-token:release:contents=write');
   });
@@ -71,14 +84,35 @@ describe('the one table of local actions', () => {
     for (const uses of Object.values(ACTIONS)) expect(localActionFor(uses).action).toBeDefined();
   });
 
-  test.each(['actions/cache@v4', 'actions/checkout@v3', 'docker/build-push-action@v6', './local-action'])('%s is refused (no local equivalent)', (uses) => {
+  test.each(['actions/cache@v4', 'docker/build-push-action@v6', './local-action'])('%s is refused (no local equivalent)', (uses) => {
     expect(() => localActionFor(uses)).toThrow(/no local equivalent/);
+  });
+
+  test.each(['actions/checkout@v7', 'actions/checkout@v7.0.1', `actions/checkout@${'0'.repeat(40)}`])('%s is refused (not the table\'s SHA)', (uses) => {
+    expect(() => localActionFor(uses)).toThrow(/is not actions\/checkout at the table's SHA \(3d3c42e5aac5ba805825da76410c181273ba90b1, v7.0.1\)/);
+  });
+
+  test('attest: refused without id-token and attestations write; records the sha256 of each subject file', () => {
+    const workspace = tempFolder('rehearsal-attest');
+    const attestations = join(tempFolder('rehearsal-attestations'), 'job');
+    mkdirSync(join(workspace, 'dist'));
+    writeFileSync(join(workspace, 'dist', 'app.tar.gz'), 'abc');
+    const ctx = { workspace, source: '', artifacts: '', publishRegistry: 'r.example', localRegistry: '127.0.0.1:1', env: {}, attestations };
+    const attest = LOCAL_ACTIONS.attest;
+    expect(() => attest.run({ 'subject-path': 'dist/*.tar.gz' }, { ...ctx, permissions: { 'contents': 'write', 'id-token': 'write' } })).toThrow(/lacks permissions attestations: write/);
+    const permissions = { 'id-token': 'write', 'attestations': 'write' };
+    expect(() => attest.run({ 'subject-path': 'dist/*.zip' }, { ...ctx, permissions })).toThrow(/no subject found/);
+    expect(attest.run({ 'subject-path': 'dist/*.tar.gz' }, { ...ctx, permissions })).toMatch(/dist\/app.tar.gz \(sha256:ba7816bf8f0/);
+    expect(JSON.parse(readFileSync(join(attestations, '1.json'), 'utf8')).subjects).toEqual([
+      { name: 'dist/app.tar.gz', digest: 'sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad' },
+    ]);
+    expect(() => attest.run({}, { ...ctx, permissions })).toThrow(RehearsalRefusal);
   });
 
   test('upload-artifact honours if-no-files-found; download-artifact copies back what was kept', () => {
     const workspace = tempFolder('rehearsal-ws');
     const artifacts = tempFolder('rehearsal-artifacts');
-    const ctx = { workspace, source: '', artifacts, publishRegistry: 'r.example', localRegistry: '127.0.0.1:1', env: {} };
+    const ctx = { workspace, source: '', artifacts, publishRegistry: 'r.example', localRegistry: '127.0.0.1:1', env: {}, permissions: {}, attestations: '' };
     const upload = LOCAL_ACTIONS.uploadArtifact;
     expect(() => upload.run({ 'name': 'a', 'path': 'dist/x.tar.gz', 'if-no-files-found': 'error' }, ctx)).toThrow(StepFailure);
     expect(upload.run({ 'name': 'a', 'path': 'dist/x.tar.gz', 'if-no-files-found': 'warn' }, ctx)).toMatch(/^warning: no files found/);
@@ -93,17 +127,18 @@ describe('the one table of local actions', () => {
   });
 
   test('a login must name the registry the workflow publishes to', () => {
-    const ctx = { workspace: '', source: '', artifacts: '', publishRegistry: 'ghcr.io/owner', localRegistry: '127.0.0.1:1', env: {} };
+    const ctx = { workspace: '', source: '', artifacts: '', publishRegistry: 'ghcr.io/owner', localRegistry: '127.0.0.1:1', env: {}, permissions: {}, attestations: '' };
     expect(() => LOCAL_ACTIONS.dockerLogin.run({ registry: 'docker.io', username: 'u', password: 'p' }, ctx)).toThrow(/but the workflow publishes to ghcr.io\/owner/);
   });
 });
 
 describe('the gh stand-in checks what GitHub would need', () => {
-  function upload(files: Record<string, string>, args: string[], token = 'rehearsal-token:release:contents=write') {
+  function upload(files: Record<string, string>, args: string[], token = 'rehearsal-token:release:contents=write', sums: string[] = []) {
     const dir = tempFolder('rehearsal-gh');
     for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
     const sum = (name: string) => spawnSync('sha256sum', [name], { cwd: dir, encoding: 'utf8' }).stdout;
     if ('pkg.tar.gz' in files && !('pkg.tar.gz.sha256' in files)) writeFileSync(join(dir, 'pkg.tar.gz.sha256'), sum('pkg.tar.gz'));
+    if (sums.length > 0) writeFileSync(join(dir, 'SHA256SUMS'), sums.map(sum).join(''));
     const record = join(dir, 'record');
     return spawnSync('bash', [join(REPO_ROOT, 'test/support/gh-standin.sh'), 'release', 'upload', ...args], {
       cwd: dir, encoding: 'utf8',
@@ -118,12 +153,19 @@ describe('the gh stand-in checks what GitHub would need', () => {
     expect(run.stdout).toMatch(/uploaded pkg.tar.gz pkg.tar.gz.sha256 to release v1 of o\/r/);
   });
 
+  test('a SHA256SUMS covers the files it names', () => {
+    const run = upload({ 'pkg.tar.gz': 'package', 'other.zip': 'x', 'SHA256SUMS': '' }, ['v1', 'pkg.tar.gz', 'other.zip', 'pkg.tar.gz.sha256', 'SHA256SUMS', '--repo', 'o/r'], 'rehearsal-token:release:contents=write', ['pkg.tar.gz', 'other.zip']);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/uploaded pkg.tar.gz other.zip pkg.tar.gz.sha256 SHA256SUMS to release v1/);
+  });
+
   test.each<[string, Record<string, string>, string[], string | undefined, RegExp]>([
     ['a checksum that does not match', { 'pkg.tar.gz': 'package', 'pkg.tar.gz.sha256': `${'0'.repeat(64)}  pkg.tar.gz\n` }, good, undefined, /does not match/],
     ['another tag', { 'pkg.tar.gz': 'package' }, ['v2', ...good.slice(1)], undefined, /is not the release's tag/],
     ['a missing file', { 'pkg.tar.gz': 'package' }, ['v1', 'pkg.tar.gz', 'pkg.tar.gz.sha256', 'notes.txt', '--repo', 'o/r'], undefined, /notes.txt is missing or empty/],
     ['a token that may not write contents', { 'pkg.tar.gz': 'package' }, good, 'rehearsal-token:package:contents=read,packages=write', /may not write contents/],
-    ['a file without a checksum', { 'pkg.tar.gz': 'package', 'other.bin': 'x' }, ['v1', 'pkg.tar.gz', 'pkg.tar.gz.sha256', 'other.bin', '--repo', 'o/r'], undefined, /other.bin is uploaded without a .sha256/],
+    ['a file without a checksum', { 'pkg.tar.gz': 'package', 'other.bin': 'x' }, ['v1', 'pkg.tar.gz', 'pkg.tar.gz.sha256', 'other.bin', '--repo', 'o/r'], undefined, /other.bin is uploaded without a checksum file/],
+    ['a SHA256SUMS that does not match', { 'pkg.tar.gz': 'package', 'SHA256SUMS': `${'0'.repeat(64)}  pkg.tar.gz\n` }, ['v1', 'pkg.tar.gz', 'SHA256SUMS', '--repo', 'o/r'], undefined, /SHA256SUMS does not match/],
   ])('refused: %s', (_what, files, args, token, message) => {
     const run = upload(files, args, token);
     expect(run.status).not.toBe(0);

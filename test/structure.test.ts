@@ -207,7 +207,7 @@ describe.each(PIPELINES)('Dockerfiles of the $name pipeline', (pipeline) => {
 // Workflows
 // ---------------------------------------------------------------------------------------------
 
-interface Step { 'name'?: string; 'uses'?: string; 'run'?: string; 'with'?: Record<string, unknown>; 'env'?: Record<string, unknown>; 'if'?: string; 'working-directory'?: string }
+interface Step { 'name'?: string; 'uses'?: string; 'run'?: string; 'with'?: Record<string, unknown>; 'env'?: Record<string, unknown>; 'if'?: string; 'working-directory'?: string; 'shell'?: string }
 interface Job {
   'name'?: string;
   'needs'?: string | string[];
@@ -234,7 +234,16 @@ interface WorkflowExpectation {
   readonly base: string;
   readonly pushed: readonly string[];
   readonly packageStage: string;
+  /** The native package jobs (dispatch workflows): job id, runner, Python, artifact and archive. */
+  readonly native?: readonly NativeExpectation[];
 }
+
+interface NativeExpectation { readonly job: string; readonly runner: string; readonly python: string; readonly artifact: string; readonly file: string }
+
+const AIRUNNER_NATIVE: readonly NativeExpectation[] = [
+  { job: 'package-windows-x64', runner: 'windows-2025', python: '3.10', artifact: 'airunner-windows-x64', file: 'airunner-windows-x64.zip' },
+  { job: 'package-macos-arm64', runner: 'macos-15', python: '3.10', artifact: 'airunner-macos-arm64', file: 'airunner-macos-arm64.tar.gz' },
+];
 
 const AIRUNNER = { driver: './src/airunner/bin/docker.sh', validation: './test_ci_mode.sh', registry: 'ghcr.io', artifact: 'airunner-linux', base: 'base', pushed: ['runtime'], packageStage: 'package' };
 const EXAMPLE = {
@@ -243,7 +252,7 @@ const EXAMPLE = {
 };
 const WORKFLOWS: readonly WorkflowExpectation[] = [
   { ...AIRUNNER, path: '.github/workflows/docker-release.yml', kind: 'release', branch: 'master' },
-  { ...AIRUNNER, path: '.github/workflows/linux-dispatch.yml', kind: 'dispatch' },
+  { ...AIRUNNER, path: '.github/workflows/linux-dispatch.yml', kind: 'dispatch', native: AIRUNNER_NATIVE },
   { ...EXAMPLE, path: 'examples/desktop-app/.github/workflows/docker-release.yml', kind: 'release', branch: 'main' },
   { ...EXAMPLE, path: 'examples/desktop-app/.github/workflows/linux-dispatch.yml', kind: 'dispatch' },
 ];
@@ -273,10 +282,17 @@ function simpleCommand(run: string): string[] | undefined {
 
 /** What a run: line is: a driver command, the validation script, or the allowed tooling; else a problem. */
 type RunKind = { kind: 'driver'; command: string; args: string[] } | { kind: 'validation' } | { kind: 'install' } | { kind: 'gate'; task: string }
-  | { kind: 'checksum'; file: string } | { kind: 'release-upload'; files: string[] };
+  | { kind: 'checksum'; file: string } | { kind: 'sums'; files: string[] } | { kind: 'release-upload'; files: string[] }
+  | { kind: 'native'; tool: 'pip-install' | 'pyinstaller' | 'python-program' | 'zip' | 'tar' };
 const DRIVER_COMMANDS = /^(build_[a-z0-9_-]+|push|promote|pull_or_build|smoke)$/;
 
 function classifyRun(run: string, w: WorkflowExpectation): RunKind | string {
+  // The one redirection allowed: `sha256sum -- FILE... > SHA256SUMS` writes the release's checksum file.
+  const sums = /^(sha256sum -- .*) > SHA256SUMS$/.exec(run.trim());
+  if (sums) {
+    const files = simpleCommand(sums[1])?.slice(2) ?? [];
+    return files.length > 0 && files.every((f) => !f.startsWith('-')) ? { kind: 'sums', files } : `not sha256sum -- FILE... > SHA256SUMS: ${run}`;
+  }
   const words = simpleCommand(run);
   if (!words) return `not one simple command: ${JSON.stringify(run)}`;
   const [first, ...rest] = words;
@@ -288,6 +304,12 @@ function classifyRun(run: string, w: WorkflowExpectation): RunKind | string {
   if (first === 'npm' && rest.join(' ') === 'ci') return { kind: 'install' };
   if (first === 'npx' && rest[0] === 'projen' && rest.length === 2) return { kind: 'gate', task: rest[1] };
   if (first === 'sha256sum' && rest[0] === '--check' && rest.length === 2) return { kind: 'checksum', file: rest[1] };
+  // The native package jobs' tooling (PyInstaller on a Windows/macOS runner): pip, PyInstaller, a python -c program, an archiver.
+  if (first === 'python' && rest[0] === '-m' && rest[1] === 'pip' && rest[2] === 'install') return { kind: 'native', tool: 'pip-install' };
+  if (first === 'python' && rest[0] === '-m' && rest[1] === 'PyInstaller') return { kind: 'native', tool: 'pyinstaller' };
+  if (first === 'python' && rest[0] === '-c') return { kind: 'native', tool: 'python-program' };
+  if (first === 'python' && rest[0] === '-m' && rest[1] === 'zipfile' && rest[2] === '--create') return { kind: 'native', tool: 'zip' };
+  if (first === 'tar' && rest[0] === '-czf') return { kind: 'native', tool: 'tar' };
   if (first === 'gh' && rest[0] === 'release' && rest[1] === 'upload') return { kind: 'release-upload', files: rest.slice(3).filter((x) => !x.startsWith('-') && !x.startsWith('$')) };
   return `neither the driver, the validation script, the gate's tooling nor gh/checksum tooling: ${run}`;
 }
@@ -328,13 +350,21 @@ function workflowProblems(workflow: Workflow, w: WorkflowExpectation): string[] 
     for (const u of uses) if (!(Object.values(ACTIONS) as string[]).includes(u)) problems.push(`${id}: ${u} is not in the table of actions`);
     const publishing = kinds.map(isPublishing);
     const writes = Object.entries(job.permissions ?? {}).filter(([, v]) => v === 'write').map(([k]) => k).sort();
+    // Signing provenance (actions/attest) needs an OIDC token and the attestations API: only the job that attests has them.
+    const attests = uses.includes(ACTIONS.attest);
     const expectedWrites = [
+      ...(attests ? ['attestations', 'id-token'] : []),
       ...(kinds.some((k) => typeof k === 'object' && k?.kind === 'release-upload') ? ['contents'] : []),
       ...(kinds.some((k) => typeof k === 'object' && k?.kind === 'driver' && ['push', 'promote'].includes(k.command)) ? ['packages'] : []),
     ].sort();
     if (JSON.stringify(writes) !== JSON.stringify(expectedWrites)) problems.push(`${id} may write ${JSON.stringify(writes)}, but it publishes with ${JSON.stringify(expectedWrites)}`);
     if (id !== 'gate' && !allNeeds(workflow, id).has('gate')) problems.push(`${id} does not need the gate`);
     if (id === 'gate' && kinds.some((k) => typeof k === 'object' && k?.kind === 'driver')) problems.push('the gate runs the driver');
+    const nativeJob = (w.native ?? []).some((n) => n.job === id);
+    if (!nativeJob && kinds.some((k) => typeof k === 'object' && k?.kind === 'native')) problems.push(`${id} runs native packaging tooling, but it is not a native package job`);
+    if (nativeJob && kinds.some((k) => typeof k === 'object' && k?.kind !== 'native')) problems.push(`${id} is a native package job but runs the driver or publishing tooling`);
+    // Every run: on a Windows or macOS runner is bash (shellcheck-clean, see test/lint.test.ts), never the default PowerShell.
+    if (/^(windows|macos)-/.test(job['runs-on'] ?? '')) job.steps.forEach((st, i) => { if (st.run !== undefined && st.shell !== 'bash') problems.push(`${id}.steps[${i}] runs with shell ${st.shell}, not bash`); });
     // In a job, nothing is published before the last step that builds or checks.
     const lastCheck = kinds.reduce((last, k, i) => (typeof k === 'object' && k !== undefined && !isPublishing(k) && (k.kind === 'driver' || k.kind === 'validation' || k.kind === 'checksum') ? i : last), -1);
     const firstPublish = publishing.indexOf(true);
@@ -376,7 +406,9 @@ describe('workflows', () => {
     for (const [id, job] of jobs) {
       expect({ id, permissions: typeof job.permissions }).toEqual({ id, permissions: 'object' });
       expect({ id, timeout: typeof job['timeout-minutes'] === 'number' && job['timeout-minutes'] > 0 }).toEqual({ id, timeout: true });
-      expect({ id, runsOn: job['runs-on'] }).toEqual({ id, runsOn: expect.stringMatching(/^ubuntu-(latest|\d{2}\.\d{2})$/) });
+      // GitHub-hosted: Ubuntu for the Docker jobs; a native package job's own Windows/macOS image.
+      const runner = /^package-(windows|macos)-/.test(id) ? /^(windows-(\d{4}|11-arm)|macos-\d{2}(-intel)?)$/ : /^ubuntu-(latest|\d{2}\.\d{2})$/;
+      expect({ id, runsOn: job['runs-on'] }).toEqual({ id, runsOn: expect.stringMatching(runner) });
       const concurrency = job.concurrency ?? workflow.concurrency;
       const group = typeof concurrency === 'string' ? concurrency : concurrency?.group;
       expect({ id, group }).toEqual({ id, group: expect.stringMatching(/\S/) });
@@ -411,7 +443,7 @@ describe('workflows', () => {
     const gate = workflows[w.path].jobs.gate;
     expect(gate.steps.map((s) => s.uses ?? s.run)).toEqual([ACTIONS.checkout, ACTIONS.setupNode, 'npm ci', ...GATE_TASKS.map((t) => `npx projen ${t}`)]);
     expect(gate.steps[0].with).toEqual({ 'persist-credentials': false });
-    expect(gate.steps[1].with).toEqual({ 'node-version': '20.x' });
+    expect(gate.steps[1].with).toEqual({ 'node-version': '20.x', 'package-manager-cache': false });
   });
 
   test('the gate runs tasks the project has, and they do what their names say', () => {
@@ -440,10 +472,13 @@ describe('workflows', () => {
     const workflow = workflows[w.path];
     expect(Object.keys(workflow.on).sort()).toEqual(['release', 'workflow_dispatch']);
     expect(workflow.on.release).toEqual({ types: ['published'] });
-    expect(Object.keys(workflow.jobs)).toEqual(['gate', 'package', 'release']);
-    expect(['package', 'release'].map((id) => workflow.jobs[id].needs)).toEqual(['gate', 'package']);
+    const native = (w.native ?? []).map((n) => n.job);
+    expect(Object.keys(workflow.jobs)).toEqual(['gate', 'package', ...native, 'release']);
+    expect(['package', ...native].map((id) => workflow.jobs[id].needs)).toEqual(['gate', ...native.map(() => 'gate')]);
+    expect(workflow.jobs.release.needs).toEqual(native.length > 0 ? ['package', ...native] : 'package');
+    for (const id of native) expect(workflow.jobs[id].permissions).toEqual({ contents: 'read' });
     expect(workflow.jobs.package.permissions).toEqual({ contents: 'read', packages: 'write' });
-    expect(workflow.jobs.release.permissions).toEqual({ contents: 'write' });
+    expect(workflow.jobs.release.permissions).toEqual({ 'contents': 'write', 'id-token': 'write', 'attestations': 'write' });
     expect(workflow.jobs.release.if).toBe("${{ github.event_name == 'release' }}");
   });
 
@@ -462,17 +497,42 @@ describe('workflows', () => {
     expect(job.steps.indexOf(uploads[0])).toBeGreaterThan(last);
   });
 
-  test.each(WORKFLOWS.filter((w) => w.kind === 'dispatch'))('$path: release downloads the package, checks it against its checksum, then uploads both (event data through env:)', (w) => {
+  test.each(WORKFLOWS.filter((w) => w.kind === 'dispatch'))('$path: release downloads every platform\'s package, checks each, writes SHA256SUMS over all, signs provenance, then uploads (event data through env:)', (w) => {
     const job = workflows[w.path].jobs.release;
+    const packages = [{ artifact: w.artifact, file: `${w.artifact}.tar.gz` }, ...(w.native ?? []).map((n) => ({ artifact: n.artifact, file: n.file }))];
+    const n = packages.length;
     expect(job.steps.map((s) => s.uses ?? classifyRun(s.run ?? '', w))).toEqual([
-      ACTIONS.downloadArtifact,
-      { kind: 'checksum', file: `${w.artifact}.tar.gz.sha256` },
-      { kind: 'release-upload', files: [`dist/${w.artifact}.tar.gz`, `dist/${w.artifact}.tar.gz.sha256`] },
+      ...packages.map(() => ACTIONS.downloadArtifact),
+      ...packages.map((p) => ({ kind: 'checksum', file: `${p.file}.sha256` })),
+      { kind: 'sums', files: packages.map((p) => p.file) },
+      ACTIONS.attest,
+      { kind: 'release-upload', files: [...packages.flatMap((p) => [`dist/${p.file}`, `dist/${p.file}.sha256`]), 'dist/SHA256SUMS'] },
     ]);
-    expect(job.steps[0].with).toEqual({ name: w.artifact, path: 'dist' });
-    expect(job.steps[1]['working-directory']).toBe('dist');
-    expect(job.steps[2].run).toMatch(/^gh release upload "\$TAG" .* --clobber --repo "\$REPOSITORY"$/);
-    expect(job.steps[2].env).toEqual({ GH_TOKEN: '${{ github.token }}', TAG: '${{ github.event.release.tag_name }}', REPOSITORY: '${{ github.repository }}' });
+    expect(job.steps.slice(0, n).map((s) => s.with)).toEqual(packages.map((p) => ({ name: p.artifact, path: 'dist' })));
+    expect(job.steps.slice(n, 2 * n + 1).map((s) => s['working-directory'])).toEqual([...packages.map(() => 'dist'), 'dist']);
+    // Provenance for exactly the files SHA256SUMS covers.
+    expect(job.steps[2 * n + 1].with).toEqual({ 'subject-path': packages.map((p) => `dist/${p.file}`).join('\n') });
+    expect(job.steps[2 * n + 2].run).toMatch(/^gh release upload "\$TAG" .* --clobber --repo "\$REPOSITORY"$/);
+    expect(job.steps[2 * n + 2].env).toEqual({ GH_TOKEN: '${{ github.token }}', TAG: '${{ github.event.release.tag_name }}', REPOSITORY: '${{ github.repository }}' });
+  });
+
+  const NATIVE = WORKFLOWS.flatMap((w) => (w.native ?? []).map((n) => ({ ...n, path: w.path, w })));
+  test.each(NATIVE)('$path $job: on $runner with Python $python: install, PyInstaller, smoke check, archive, checksum, then keep $artifact', (n) => {
+    const job = workflows[n.path].jobs[n.job];
+    expect(job['runs-on']).toBe(n.runner);
+    expect(job.needs).toBe('gate');
+    expect(job.steps.map((s) => s.uses ?? classifyRun(s.run ?? '', n.w))).toEqual([
+      ACTIONS.checkout, ACTIONS.setupPython,
+      { kind: 'native', tool: 'pip-install' }, { kind: 'native', tool: 'pyinstaller' }, { kind: 'native', tool: 'python-program' },
+      { kind: 'native', tool: n.file.endsWith('.zip') ? 'zip' : 'tar' }, { kind: 'native', tool: 'python-program' },
+      ACTIONS.uploadArtifact,
+    ]);
+    expect(job.steps[1].with).toEqual({ 'python-version': n.python });
+    // One-dir, as the model says (the AiRunner packager's mode); the smoke check runs the built executable with the model's arguments.
+    expect(job.steps[3].run).toMatch(/ --onedir /);
+    expect(job.steps[4].run).toMatch(new RegExp(` '\\^usage: airunner' build/native/dist/airunner/airunner${n.job.includes('windows') ? '\\.exe' : ''} --help$`));
+    expect(job.steps[4].env).toEqual({ QT_QPA_PLATFORM: 'offscreen', DEV_ENV: '0', AIRUNNER_ENVIRONMENT: 'prod' });
+    expect(job.steps[7].with).toEqual({ 'name': n.artifact, 'path': `build/native/${n.file}\nbuild/native/${n.file}.sha256`, 'if-no-files-found': 'error' });
   });
 
   describe('the structure checks can fail', () => {
@@ -500,7 +560,12 @@ describe('workflows', () => {
       }, /publishes before steps\[\d+\] builds or checks/],
       ['a job that does not need the gate', (wf) => { delete wf.jobs.package.needs; }, /^package does not need the gate$/],
       ['write permissions in the gate', (wf) => { wf.jobs.gate.permissions = { contents: 'write' }; }, /the gate's permissions/],
-      ['packages: write in the release job', (wf) => { wf.jobs.release.permissions = { contents: 'write', packages: 'write' }; }, /release may write \["contents","packages"\], but it publishes with \["contents"\]/],
+      ['packages: write in the release job', (wf) => { wf.jobs.release.permissions = { ...wf.jobs.release.permissions, packages: 'write' }; }, /release may write \["attestations","contents","id-token","packages"\], but it publishes with \["attestations","contents","id-token"\]/],
+      ['a native job\'s step in PowerShell', (wf) => { steps(wf, 'package-windows-x64')[2].shell = 'pwsh'; }, /package-windows-x64\.steps\[2\] runs with shell pwsh, not bash/],
+      ['PyInstaller in the Docker package job', (wf) => { steps(wf, 'package').splice(3, 0, { run: 'python -m PyInstaller x.py' }); }, /package runs native packaging tooling, but it is not a native package job/],
+      ['a native job that pushes', (wf) => { steps(wf, 'package-macos-arm64').push({ run: `${w.driver} --ci push runtime` }); }, /package-macos-arm64 is a native package job but runs the driver/],
+      ['id-token: write in a job that does not attest', (wf) => { wf.jobs.package.permissions = { ...wf.jobs.package.permissions, 'id-token': 'write' }; }, /package may write \["id-token","packages"\], but it publishes with \["packages"\]/],
+      ['the attest step without its permissions', (wf) => { wf.jobs.release.permissions = { contents: 'write' }; }, /release may write \["contents"\], but it publishes with \["attestations","contents","id-token"\]/],
       ['a promote on any manual run', (wf) => { delete steps(wf, 'package')[findRun(wf, 'package', / promote /)].if; }, /moves a tag with if: undefined/],
       ['a release upload on any run', (wf) => { delete wf.jobs.release.if; }, /uploads to a release without if/],
       ['the driver before the login', (wf) => { steps(wf, 'package').splice(1, 1); }, /package runs the driver without logging in first/],

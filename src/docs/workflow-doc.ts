@@ -1,12 +1,16 @@
+import { NativePackaging, runnerOf, targetName } from '../model/platform-target';
 import { Pipeline } from '../model/pipeline';
+import { ACTION_TABLE, PinnedAction } from '../workflows/actions';
 import { WorkflowGate } from '../workflows/gate-job';
+import { nativeJobId, nativeReleasePackage } from '../workflows/native-package-job';
+import { RELEASE_SUMS_FILE } from '../workflows/release-job';
 import { branchStages, releaseStages } from '../workflows/published-stages';
 import { REGISTRY_ENV, validationCommand } from '../workflows/workflow-options';
 
 /** The workflows the docs describe, when the pipeline has them: where each is, and its gate. */
 export interface DocumentedWorkflows {
   readonly release?: { readonly path: string; readonly branch: string; readonly registry: string; readonly gate: WorkflowGate };
-  readonly dispatch?: { readonly path: string; readonly registry: string; readonly gate: WorkflowGate };
+  readonly dispatch?: { readonly path: string; readonly registry: string; readonly gate: WorkflowGate; readonly native?: NativePackaging };
 }
 
 /**
@@ -52,6 +56,8 @@ export function workflowSection(pipeline: Pipeline, workflows: DocumentedWorkflo
   if (workflows.dispatch) {
     const pkg = pipeline.packageStage;
     const artifact = pipeline.artifactPath.split('/').pop();
+    const targets = workflows.dispatch.native?.targets ?? [];
+    const files = [artifact, ...targets.map((t) => nativeReleasePackage(pipeline, t).file)];
     out.push(
       `### \`${workflows.dispatch.path}\``,
       '',
@@ -67,7 +73,9 @@ export function workflowSection(pipeline: Pipeline, workflows: DocumentedWorkflo
         `   - only then \`${driver} --ci push ${names(pushed)}\` (input tag); a release also moves ${images(pushed)} (\`promote\`);`,
       ] : []),
       `   - keeps \`${artifact}\` and its checksum as a workflow artifact (and the logs, also when a step failed).`,
-      `3. \`release\` (a published release only; needs \`package\`): checks \`${artifact}\` against its checksum with \`sha256sum --check\`, then attaches both to the release with \`gh release upload\`.`,
+      ...targets.map((t, i) => `${i + 3}. \`${nativeJobId(t)}\` (needs the gate; \`contents: read\`; runs on \`${runnerOf(t)}\`): sets up Python ${workflows.dispatch!.native!.pythonVersion}, installs \`${workflows.dispatch!.native!.manifest}\` and PyInstaller ${workflows.dispatch!.native!.pyinstallerVersion}, builds the package with PyInstaller, runs the smoke check on the built executable, and keeps \`${nativeReleasePackage(pipeline, t).file}\` and its checksum as a workflow artifact.`),
+      `${targets.length + 3}. \`release\` (a published release only; needs \`package\`${targets.map((t) => `, \`${nativeJobId(t)}\``).join('')}; \`contents: write\`, \`id-token: write\`, \`attestations: write\`): checks each package against its checksum with \`sha256sum --check\`,`,
+      `   writes \`${RELEASE_SUMS_FILE}\` over ${files.map((f) => `\`${f}\``).join(', ')}, signs SLSA build provenance for each package (\`actions/attest\`), then attaches the packages, their checksums and \`${RELEASE_SUMS_FILE}\` to the release with \`gh release upload\`.`,
       '',
     );
   }
@@ -81,15 +89,83 @@ export function workflowSection(pipeline: Pipeline, workflows: DocumentedWorkflo
     ...(workflows.dispatch ? [
       `| \`${workflows.dispatch.path}\` | gate | | \`contents: read\` | nothing |`,
       `| | package | gate | \`contents: read\`, \`packages: ${pushed.length > 0 ? 'write' : 'read'}\` | ${pushed.length > 0 ? `${names(pushed)} image (input tag; ${images(pushed)} on a release)` : 'nothing'} |`,
-      '| | release | package | `contents: write` | the package and its checksum, on a release |',
+      ...(workflows.dispatch.native?.targets ?? []).map((t) => `| | ${nativeJobId(t)} | gate | \`contents: read\` | nothing (a workflow artifact) |`),
+      `| | release | ${['package', ...(workflows.dispatch.native?.targets ?? []).map(nativeJobId)].join(', ')} | \`contents: write\`, \`id-token: write\`, \`attestations: write\` | the packages, their checksums, ${RELEASE_SUMS_FILE} and provenance, on a release |`,
     ] : []),
     '',
     `The workflows set \`${REGISTRY_ENV}=${registries(workflows)}\` for every driver command (the registry replaces the host of the image names`,
     'above, or goes in front of a name without one). They run on GitHub-hosted runners, log in to the registry with the job\'s own',
     '`GITHUB_TOKEN`, and check out without persisted credentials.',
     '',
+    ...platformLines(pipeline, workflows.dispatch?.native),
+    ...(workflows.dispatch ? verificationLines(pipeline, workflows.dispatch.native) : []),
+    ...updateLines(),
   );
   return out;
+}
+
+/** Where each platform's package is built, and the Linux package's glibc floor. */
+function platformLines(pipeline: Pipeline, native: NativePackaging | undefined): string[] {
+  const base = pipeline.stages[0].baseImage ?? pipeline.stages[0].image('ci');
+  return [
+    '### Platforms',
+    '',
+    '| platform | built on | how | package |',
+    '| --- | --- | --- | --- |',
+    `| linux-x64 | a GitHub-hosted Ubuntu runner (the workflows' \`runs-on\`) | the Docker pipeline above (\`${pipeline.props.packager.name}\` in the package stage) | \`${pipeline.artifactPath.split('/').pop()}\` |`,
+    ...(native?.targets ?? []).map((t) => `| ${targetName(t)} | GitHub-hosted \`${runnerOf(t)}\` runner | natively, PyInstaller (it cannot cross-compile) with Python ${native!.pythonVersion} | \`${nativeReleasePackage(pipeline, t).file}\` |`),
+    '',
+    `The Linux package runs on systems whose glibc is at least that of the base image (\`${base}\`): it is built there, and a`,
+    'binary built against a newer glibc fails on older systems (`GLIBC_2.xx not found`). Build on the oldest system you support.',
+    ...(native ? ['Windows and macOS packages are one-dir or one-file as the packager says (one-dir by default: one-file Windows builds',
+      'trigger antivirus false positives). They take the packager\'s portable settings (entry point, import paths, hidden imports,',
+      'excludes, console or windowed, smoke check); the Linux-only ones (libraries and data from the package stage\'s image) are',
+      'not carried over.'] : []),
+    '',
+  ];
+}
+
+/** How a user checks a downloaded release file: its checksum and its provenance. */
+function verificationLines(pipeline: Pipeline, native: NativePackaging | undefined): string[] {
+  const file = native?.targets.length ? nativeReleasePackage(pipeline, native.targets[0]).file : pipeline.artifactPath.split('/').pop();
+  return [
+    '### Verifying a download',
+    '',
+    `Each release carries \`${RELEASE_SUMS_FILE}\` (one \`sha256sum\` line per package) and a signed SLSA build provenance`,
+    'attestation per package, which names the workflow run and the commit that built it. With the files in one folder:',
+    '',
+    '```bash',
+    `sha256sum --check --ignore-missing ${RELEASE_SUMS_FILE}`,
+    `gh attestation verify ${file} --repo OWNER/REPOSITORY`,
+    '```',
+    '',
+    '`OWNER/REPOSITORY` is the repository whose workflow built the release. On macOS, `shasum -a 256 --check` reads the same file.',
+    '',
+  ];
+}
+
+/** The pinned actions and how their updates reach the workflows. */
+function updateLines(): string[] {
+  const actions = Object.values(ACTION_TABLE) as PinnedAction[];
+  return [
+    '### Updating the pinned versions',
+    '',
+    'Every action is pinned by its full commit SHA, with the release it stands for as a comment, from one table',
+    '(`src/workflows/actions.ts` of staged-build):',
+    '',
+    '| action | version | commit |',
+    '| --- | --- | --- |',
+    ...actions.map((a) => `| \`${a.repository}\` | ${a.version} | \`${a.sha}\` |`),
+    '',
+    'A project with `DependabotUpdates` gets a generated `.github/dependabot.yml` that watches the workflows (github-actions), the Dockerfiles\' base images (docker), the',
+    'dependency manifests in this repository (pip) and the project\'s own packages (npm), weekly, with a 7-day cooldown before a',
+    'new release is proposed and the minor and patch updates of an ecosystem grouped into one pull request. The files it edits are',
+    'generated, so the gate (`check:generated`) fails on its pull request until the new version is in the model: put the SHA',
+    'and version it proposes into the table (an action) or the stage\'s `from` image (a base image), run `npx projen`, and',
+    'commit the result to the pull request. The new SHA must be the commit of the release tag: `git ls-remote --tags',
+    'https://github.com/OWNER/ACTION \'refs/tags/vX.Y.Z^{}\'`.',
+    '',
+  ];
 }
 
 /** The registries the workflows publish to, e.g. "ghcr.io". */

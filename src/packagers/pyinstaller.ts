@@ -46,7 +46,8 @@ const MODES: readonly PyInstallerMode[] = ['one-dir', 'one-file'];
 export class PyInstallerPackager implements Packager {
   public readonly name = 'pyinstaller';
 
-  constructor(private readonly props: PyInstallerPackagerProps) {}
+  /** The packager's settings as given (the native package jobs read the portable ones). */
+  constructor(public readonly props: PyInstallerPackagerProps) {}
 
   public get smokeCheck(): SmokeCheck | undefined {
     return this.props.smokeCheck;

@@ -1,5 +1,7 @@
+import { existsSync } from 'fs';
+import { join } from 'path';
 import { Component, Project, javascript } from 'projen';
-import { stringify } from 'yaml';
+import { Document, isScalar, visit } from 'yaml';
 import { GeneratedFile } from './generated-file';
 import { GeneratedPaths } from './generated-paths';
 import { PackagingPipeline } from './packaging-pipeline';
@@ -7,7 +9,10 @@ import { idProblem, uniqueId } from './unique-id';
 import * as checks from '../model/checks';
 import { GENERATED_MARKER } from '../model/generated-marker';
 import { constructPath, ProblemList } from '../model/model-error';
-import { dispatchWorkflow } from '../workflows/dispatch-workflow';
+import { validateNativePackaging } from '../model/platform-target';
+import { PyInstallerPackager } from '../packagers/pyinstaller';
+import { pinnedActionOf } from '../workflows/actions';
+import { dispatchWorkflow, DispatchWorkflowOptions } from '../workflows/dispatch-workflow';
 import { branchStages } from '../workflows/published-stages';
 import { WorkflowGate } from '../workflows/gate-job';
 import { releaseWorkflow, ReleaseWorkflowOptions } from '../workflows/release-workflow';
@@ -15,9 +20,23 @@ import {
   DEFAULT_GATE_TASKS, DEFAULT_GATE_TIMEOUT_MINUTES, publishRegistryOf, validateWorkflowOptions, WorkflowOptions, workflowPath,
 } from '../workflows/workflow-options';
 
-/** A workflow object as YAML text, with the generated marker first. */
+/**
+ * A workflow object as YAML text, with the generated marker first. Every `uses:` must be an action
+ * of the one table (src/workflows/actions.ts), pinned by its SHA; it gets its version as a comment
+ * (`uses: actions/checkout@3d3c42e5... # v7.0.1`), the form Dependabot updates SHA and comment in.
+ */
 export function renderWorkflowYaml(workflow: Record<string, unknown>): string {
-  return `# ${GENERATED_MARKER}\n${stringify(workflow, { lineWidth: 0, aliasDuplicateObjects: false })}`;
+  const document = new Document(workflow, { aliasDuplicateObjects: false });
+  visit(document, {
+    Pair(_, pair) {
+      if (!isScalar(pair.key) || pair.key.value !== 'uses' || !isScalar(pair.value)) return;
+      const uses = String(pair.value.value);
+      const action = pinnedActionOf(uses);
+      if (!action) throw new Error(`uses: ${uses} is not an action of the table (src/workflows/actions.ts): every action is pinned by the SHA there`);
+      pair.value.comment = ` ${action.version}`;
+    },
+  });
+  return `# ${GENERATED_MARKER}\n${document.toString({ lineWidth: 0 })}`;
 }
 
 /**
@@ -101,19 +120,29 @@ export class ReleaseWorkflow extends PipelineWorkflow<ReleaseWorkflowOptions> {
   }
 }
 
-export interface DispatchWorkflowProps extends WorkflowOptions {
+export interface DispatchWorkflowProps extends DispatchWorkflowOptions {
   /** The pipeline the workflow builds and packages. */
   readonly pipeline: PackagingPipeline;
 }
 
 /** `.github/workflows/<fileName>.yml`: on a published release, the gate, then build, check and attach the package. */
-export class DispatchWorkflow extends PipelineWorkflow<WorkflowOptions> {
+export class DispatchWorkflow extends PipelineWorkflow<DispatchWorkflowOptions> {
   constructor(project: Project, id: string, props: DispatchWorkflowProps) {
     const { pipeline, ...options } = checks.isRecord(props) ? props : ({} as DispatchWorkflowProps);
-    super(project, id, pipeline, options, (problems, path) => validateWorkflowOptions(problems, path, pipeline.model, options),
-      (gate) => dispatchWorkflow(pipeline.model, options, gate));
+    super(project, id, pipeline, options, (problems, path) => {
+      validateWorkflowOptions(problems, path, pipeline.model, options);
+      if (options.nativePackages === undefined) return;
+      validateNativePackaging(problems, path, 'nativePackages', options.nativePackages);
+      if (!(pipeline.model.props.packager instanceof PyInstallerPackager)) {
+        problems.add(path, 'nativePackages', `native packages are built with PyInstaller, but ${pipeline.model.name}'s packager is ${pipeline.model.props.packager.name}; use a PyInstallerPackager or leave nativePackages out`);
+      }
+      const manifest = options.nativePackages.manifest;
+      if (typeof manifest === 'string' && !pipeline.model.sourcesElsewhere && !existsSync(join(project.outdir, pipeline.model.root, manifest))) {
+        problems.add(path, 'nativePackages.manifest', `${JSON.stringify(manifest)} is not in ${pipeline.model.root}/ (the native jobs install from it); add the file or name the one you have`);
+      }
+    }, (gate) => dispatchWorkflow(pipeline.model, options, gate));
     if (pipeline instanceof PackagingPipeline && pipeline.valid) {
-      pipeline.registerWorkflow({ dispatch: { path: workflowPath(options), registry: publishRegistryOf(pipeline.model, options) ?? '', gate: resolveGate(project, options) } });
+      pipeline.registerWorkflow({ dispatch: { path: workflowPath(options), registry: publishRegistryOf(pipeline.model, options) ?? '', gate: resolveGate(project, options), native: options.nativePackages } });
     }
   }
 }

@@ -1,9 +1,11 @@
 import { GATE_JOB, gateJob, WorkflowGate } from './gate-job';
 import { branchStages, releaseStages } from './published-stages';
 import { DEFAULT_RUNNER, driverCommand, publishRegistryOf, REGISTRY_ENV, registryHost, repoPath, validationCommand, WorkflowOptions, WorkflowStep } from './workflow-options';
-import { checkoutStep, downloadArtifactStep, loginStep, uploadArtifactStep } from './workflow-steps';
+import { nativeJobId, nativePackageJob, nativeReleasePackage } from './native-package-job';
+import { RELEASE_JOB_PERMISSIONS, releaseSteps } from './release-job';
+import { checkoutStep, loginStep, uploadArtifactStep } from './workflow-steps';
+import { NativePackaging } from '../model/platform-target';
 import { Pipeline } from '../model/pipeline';
-import { shellCommand, shellQuote } from '../shell/shell-quote';
 import { VALIDATION_RESULTS_LOG } from '../shell/validation-script';
 
 /** The job ids of the dispatch workflow, in `needs` order after the gate. */
@@ -18,12 +20,22 @@ export const RELEASE_JOB = 'release';
  *   build the package, run its smoke check and the validation script, and only then push the
  *   later images under their input tags (a release also moves their `_ci` tags), and keep the
  *   package as a workflow artifact;
- * - release (a release only): check the package against its checksum and attach both to the
- *   release; the only job that may write contents.
+ * - release (a release only): check the package against its checksum, write SHA256SUMS, sign
+ *   build provenance and attach them to the release (release-job.ts); the only job that may
+ *   write contents or sign.
  * Every `run:` is one driver or validation-script command, or gh/checksum tooling; event data
  * reaches `run:` only through `env:`.
  */
-export function dispatchWorkflow(pipeline: Pipeline, options: WorkflowOptions, gate: WorkflowGate): Record<string, unknown> {
+export interface DispatchWorkflowOptions extends WorkflowOptions {
+  /**
+   * Packages built natively with PyInstaller on Windows and macOS runners besides the Linux
+   * package (one job per target, each needing the gate); the release carries all of them.
+   * @default - the Linux package only
+   */
+  readonly nativePackages?: NativePackaging;
+}
+
+export function dispatchWorkflow(pipeline: Pipeline, options: DispatchWorkflowOptions, gate: WorkflowGate): Record<string, unknown> {
   const pkg = pipeline.packageStage;
   const pulled = new Set(branchStages(pipeline));
   const pushed = releaseStages(pipeline);
@@ -34,6 +46,8 @@ export function dispatchWorkflow(pipeline: Pipeline, options: WorkflowOptions, g
   const runner = options.runner ?? DEFAULT_RUNNER;
   const registry = publishRegistryOf(pipeline, options) as string; // validated: the option or the images' host
   const onRelease = "${{ github.event_name == 'release' }}";
+  const targets = options.nativePackages?.targets ?? [];
+  const nativeJobs = Object.fromEntries(targets.map((target) => [nativeJobId(target), nativePackageJob(pipeline, options.nativePackages!, target, GATE_JOB, options.timeoutMinutes ?? 90)]));
 
   const imageSteps: WorkflowStep[] = pipeline.stages.filter((s) => s !== pkg).map((stage) => (pulled.has(stage)
     ? { name: `Pull the ${stage.name} image by its input tag, or build it when the registry does not have it`, run: driverCommand(pipeline, '--ci', 'pull_or_build', stage.name) }
@@ -77,22 +91,15 @@ export function dispatchWorkflow(pipeline: Pipeline, options: WorkflowOptions, g
           uploadArtifactStep('Keep the build logs', `${artifactName}-logs`, [repoPath(pipeline, 'build/*.log'), repoPath(pipeline, VALIDATION_RESULTS_LOG)], 'ignore', '${{ always() }}'),
         ],
       },
+      ...nativeJobs,
       [RELEASE_JOB]: {
-        'name': 'Attach the package to the release',
-        'needs': PACKAGE_JOB,
+        'name': targets.length > 0 ? 'Attach every platform\'s package to the release' : 'Attach the package to the release',
+        'needs': targets.length > 0 ? [PACKAGE_JOB, ...Object.keys(nativeJobs)] : PACKAGE_JOB,
         'if': onRelease,
         'runs-on': runner,
         'timeout-minutes': 10,
-        'permissions': { contents: 'write' },
-        'steps': [
-          downloadArtifactStep('Download the package', artifactName, 'dist'),
-          { 'name': 'Check the package against its checksum', 'working-directory': 'dist', 'run': shellCommand('sha256sum', '--check', fileNames[1]) },
-          {
-            name: 'Upload the package and its checksum to the release',
-            env: { GH_TOKEN: '${{ github.token }}', TAG: '${{ github.event.release.tag_name }}', REPOSITORY: '${{ github.repository }}' },
-            run: `gh release upload "$TAG" ${fileNames.map((f) => shellQuote(`dist/${f}`)).join(' ')} --clobber --repo "$REPOSITORY"`,
-          },
-        ],
+        'permissions': { ...RELEASE_JOB_PERMISSIONS },
+        'steps': releaseSteps([{ artifact: artifactName, file: fileNames[0], checksum: fileNames[1] }, ...targets.map((t) => nativeReleasePackage(pipeline, t))]),
       },
     },
   };

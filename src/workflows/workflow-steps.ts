@@ -21,9 +21,12 @@ export function loginStep(registry: string): WorkflowStep {
   };
 }
 
-/** Node.js for the project's tasks; no dependency cache (a release job never restores a cache others wrote). */
+/**
+ * Node.js for the project's tasks; no dependency cache (a release job never restores a cache
+ * others wrote): setup-node v5+ caches on its own when package.json names npm, so it is turned off.
+ */
 export function setupNodeStep(version: string): WorkflowStep {
-  return { name: 'Set up Node.js', uses: ACTIONS.setupNode, with: { 'node-version': version } };
+  return { name: 'Set up Node.js', uses: ACTIONS.setupNode, with: { 'node-version': version, 'package-manager-cache': false } };
 }
 
 /** Keeps files as a workflow artifact; `ifNoFilesFound` decides whether missing files fail the step. */
@@ -39,4 +42,18 @@ export function uploadArtifactStep(name: string, artifact: string, paths: readon
 /** Downloads one named artifact into `path`. */
 export function downloadArtifactStep(name: string, artifact: string, path: string): WorkflowStep {
   return { name, uses: ACTIONS.downloadArtifact, with: { name: artifact, path } };
+}
+
+/**
+ * SLSA build provenance for files (actions/attest with subject-path, its default mode): signed with
+ * the job's OIDC token and stored with the repository's attestations. The job needs
+ * `id-token: write` and `attestations: write`, and only that job has them.
+ */
+export function attestStep(name: string, paths: readonly string[]): WorkflowStep {
+  return { name, uses: ACTIONS.attest, with: { 'subject-path': paths.join('\n') } };
+}
+
+/** Python for a native package job; no pip cache (a release job never restores a cache others wrote). */
+export function setupPythonStep(version: string): WorkflowStep {
+  return { name: `Set up Python ${version}`, uses: ACTIONS.setupPython, with: { 'python-version': version } };
 }

@@ -13,7 +13,8 @@ import { tempFolder } from '../support/temp';
  *  1. docker-release: the gate passes, the base is built and pushed, and is then pullable;
  *  2. linux-dispatch with the base in the registry and no local images: the base is pulled, not
  *     rebuilt; the runtime is built with the registry as cache; the package is built,
- *     smoke-checked and validated; the runtime is pushed; the release files are "uploaded";
+ *     smoke-checked and validated; the runtime is pushed; SHA256SUMS is written, provenance
+ *     "signed" (the attest stand-in records its subjects) and the release files "uploaded";
  *  3. linux-dispatch with an empty registry: the base is built instead;
  *  4. a failing gate (a stale generated file, made on purpose in the rehearsed commit): nothing is
  *     pushed (the registry's catalog and tags unchanged) and the run fails.
@@ -166,7 +167,9 @@ describeWithEngine('rehearsal of the example\'s workflows on this machine (engin
     const tags = tagsOf(`${published.slice(REGISTRY.length + 1)}/${IMAGE}`);
     expect(tags).toContain('runtime_ci');
     expect(tags.filter((t) => /^runtime_ci-[0-9a-f]{12}$/.test(t))).toHaveLength(1);
-    expect(result.releaseUploads).toEqual([['v1.0.0', 'rehearsal/staged-build', 'dist/desktop-app-linux.tar.gz', 'dist/desktop-app-linux.tar.gz.sha256']]);
+    expect(result.releaseUploads).toEqual([['v1.0.0', 'rehearsal/staged-build', 'dist/desktop-app-linux.tar.gz', 'dist/desktop-app-linux.tar.gz.sha256', 'dist/SHA256SUMS']]);
+    // Provenance is signed (by the stand-in: recorded) for exactly the package the release carries.
+    expect(job(result, 'release').steps.find((s) => /^Sign build provenance/.test(s.name))?.summary).toMatch(/would sign provenance for dist\/desktop-app-linux.tar.gz \(sha256:/);
   });
 
   test('linux-dispatch with an empty registry: the base is built instead (and said so), the rest as before', () => {

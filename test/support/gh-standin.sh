@@ -3,7 +3,7 @@
 # (test/support/rehearsal.ts): it takes only `gh release upload TAG FILE... [--clobber] --repo REPO`
 # and checks what GitHub would need: the tag is the release's, the repository is the run's, the token
 # may write contents, every file exists and is not empty, and every file is covered by an uploaded
-# .sha256 file that matches it. Then it records the upload: the files are copied to
+# checksum file (a .sha256 file, or the release's SHA256SUMS) that matches it. Then it records the upload: the files are copied to
 # $REHEARSAL_GH_RECORD/<tag>/ and one line "tag<TAB>repo<TAB>file..." is appended to
 # $REHEARSAL_GH_RECORD/uploads.tsv. Anything else fails, naming what is not rehearsed.
 #
@@ -30,12 +30,17 @@ check_token() {
     || die "the job's token may not write contents (${GH_TOKEN#*:*:}): give the job permissions: contents: write"
 }
 
-# check_checksums FILE...: every .sha256 file matches the file it names, which must be uploaded too;
-# every other file is named by one of them.
+# is_checksum_file FILE: a .sha256 file or a SHA256SUMS file (sha256sum's format, one line a file).
+is_checksum_file() {
+  [[ "$1" == *.sha256 || "$(basename "$1")" == SHA256SUMS ]]
+}
+
+# check_checksums FILE...: every checksum file matches the files it names, which must be uploaded
+# too; every other file is named by one of them.
 check_checksums() {
   local file folder sum name covered=()
   for file in "$@"; do
-    [[ "${file}" == *.sha256 ]] || continue
+    is_checksum_file "${file}" || continue
     folder=$(dirname "${file}")
     (cd "${folder}" && sha256sum --check --status "$(basename "${file}")") \
       || die "${file} does not match the file it names"
@@ -46,8 +51,8 @@ check_checksums() {
     done <"${file}"
   done
   for file in "$@"; do
-    [[ "${file}" == *.sha256 ]] && continue
-    printf '%s\n' "${covered[@]}" | grep -qxF -- "${file}" || die "${file} is uploaded without a .sha256 file that names it"
+    is_checksum_file "${file}" && continue
+    printf '%s\n' "${covered[@]}" | grep -qxF -- "${file}" || die "${file} is uploaded without a checksum file that names it"
   done
 }
 

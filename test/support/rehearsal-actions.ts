@@ -1,7 +1,8 @@
 import { spawnSync } from 'child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, statSync } from 'fs';
+import { createHash } from 'crypto';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'fs';
 import { dirname, join, posix, relative, sep } from 'path';
-import { ActionName, ACTIONS } from '../../src/workflows/actions';
+import { ACTION_TABLE, ActionName, PinnedAction } from '../../src/workflows/actions';
 
 /*
  * The ONE table that maps each `uses:` of the generated workflows to a local equivalent, for the
@@ -26,6 +27,10 @@ export interface ActionContext {
   readonly localRegistry: string;
   /** The step's environment (DOCKER, DOCKER_CONFIG of the job, ...). */
   readonly env: NodeJS.ProcessEnv;
+  /** The job's `permissions:` (GitHub's default token permissions are not rehearsed: none given is none). */
+  readonly permissions: Readonly<Record<string, string>>;
+  /** Where the attest stand-in records what it would attest: one JSON file per step. */
+  readonly attestations: string;
 }
 
 /** A local equivalent of one action. */
@@ -69,8 +74,9 @@ export const LOCAL_ACTIONS: { readonly [K in ActionName]: LocalAction } = {
   },
   setupNode: {
     means: 'this machine\'s Node.js, when its major version is the one asked for',
-    inputs: ['node-version'],
+    inputs: ['node-version', 'package-manager-cache'],
     run(inputs) {
+      if (inputs['package-manager-cache'] !== 'false') throw new RehearsalRefusal('setup-node with its automatic dependency cache is not rehearsed (a release job restores no cache)');
       const wanted = inputs['node-version'] ?? '';
       const have = process.versions.node;
       const major = /^(\d+)(\.|$)/.exec(wanted)?.[1];
@@ -121,6 +127,45 @@ export const LOCAL_ACTIONS: { readonly [K in ActionName]: LocalAction } = {
       return `${files.length} file(s) kept as artifact ${name}: ${files.map((f) => relative(root, f)).join(', ')}`;
     },
   },
+  setupPython: {
+    means: 'this machine\'s python3, when its version is the one asked for',
+    inputs: ['python-version'],
+    run(inputs) {
+      const wanted = inputs['python-version'] ?? '';
+      if (!/^\d+\.\d+(\.\d+)?$/.test(wanted)) throw new RehearsalRefusal(`python-version ${JSON.stringify(wanted)} is not rehearsed (only "X.Y" or "X.Y.Z")`);
+      const have = spawnSync('python3', ['-c', 'import platform; print(platform.python_version())'], { encoding: 'utf8' }).stdout.trim();
+      if (!(`${have}.`).startsWith(`${wanted}.`)) throw new StepFailure(`python-version ${wanted} asked for, but this machine has Python ${have || 'none'}`);
+      return `Python ${have} stands in for ${wanted}`;
+    },
+  },
+  attest: {
+    means: 'a record of the SLSA provenance the step would sign (sha256 of each subject), after checking the job may attest',
+    inputs: ['subject-path', 'subject-digest', 'subject-name', 'push-to-registry'],
+    run(inputs, context) {
+      // As GitHub would refuse it: signing needs an OIDC token and the attestations API.
+      for (const [permission, value] of [['id-token', 'write'], ['attestations', 'write']]) {
+        if (context.permissions[permission] !== value) throw new StepFailure(`the job lacks permissions ${permission}: ${value}, which actions/attest needs`);
+      }
+      const subjects: Array<{ name: string; digest: string }> = [];
+      if (inputs['subject-path'] !== undefined) {
+        if (inputs['subject-digest'] !== undefined) throw new StepFailure('at most one of subject-path and subject-digest');
+        const patterns = inputs['subject-path'].split('\n').map((p) => p.trim()).filter((p) => p !== '');
+        const files = [...new Set(patterns.flatMap((p) => matchFiles(context.workspace, p)))].sort();
+        if (files.length === 0) throw new StepFailure(`no subject found for ${patterns.join(', ')}`);
+        for (const file of files) subjects.push({ name: relative(context.workspace, file), digest: `sha256:${createHash('sha256').update(readFileSync(file)).digest('hex')}` });
+      } else if (inputs['subject-digest'] !== undefined) {
+        if (!/^sha256:[0-9a-f]{64}$/.test(inputs['subject-digest'])) throw new StepFailure(`subject-digest ${JSON.stringify(inputs['subject-digest'])} is not sha256:<64 hex>`);
+        if (!inputs['subject-name']) throw new StepFailure('subject-name is required with subject-digest');
+        subjects.push({ name: inputs['subject-name'], digest: inputs['subject-digest'] });
+      } else {
+        throw new RehearsalRefusal('an attestation of the runner\'s artifact list (no subject input) is not rehearsed');
+      }
+      mkdirSync(context.attestations, { recursive: true });
+      const record = join(context.attestations, `${readdirSync(context.attestations).length + 1}.json`);
+      writeFileSync(record, `${JSON.stringify({ subjects, pushToRegistry: inputs['push-to-registry'] === 'true' }, null, 2)}\n`);
+      return `would sign provenance for ${subjects.map((s) => `${s.name} (${s.digest.slice(0, 19)}...)`).join(', ')}`;
+    },
+  },
   downloadArtifact: {
     means: 'a copy from the run\'s artifact folder',
     inputs: ['name', 'path'],
@@ -136,13 +181,18 @@ export const LOCAL_ACTIONS: { readonly [K in ActionName]: LocalAction } = {
   },
 };
 
-/** The table's entry for a `uses:` value, refused unless it is exactly an action of src/workflows/actions.ts. */
+/**
+ * The table's entry for a `uses:` value, by the action's owner/name; refused unless it is that
+ * action pinned at exactly the table's SHA (another SHA or a tag of it is another version).
+ */
 export function localActionFor(uses: string): { name: ActionName; action: LocalAction } {
-  const entry = (Object.entries(ACTIONS) as Array<[ActionName, string]>).find(([, value]) => value === uses);
+  const [repository, ref] = uses.split('@');
+  const entry = (Object.entries(ACTION_TABLE) as Array<[ActionName, PinnedAction]>).find(([, pinned]) => pinned.repository === repository);
   if (!entry) {
-    throw new RehearsalRefusal(`no local equivalent for "${uses}": the rehearsal maps only ${Object.values(ACTIONS).join(', ')}; `
+    throw new RehearsalRefusal(`no local equivalent for "${uses}": the rehearsal maps only ${Object.values(ACTION_TABLE).map((a) => a.repository).join(', ')}; `
       + 'add the action to src/workflows/actions.ts and its stand-in to test/support/rehearsal-actions.ts');
   }
+  if (ref !== entry[1].sha) throw new RehearsalRefusal(`"${uses}" is not ${repository} at the table's SHA (${entry[1].sha}, ${entry[1].version}): every uses: is pinned from src/workflows/actions.ts`);
   return { name: entry[0], action: LOCAL_ACTIONS[entry[0]] };
 }
 

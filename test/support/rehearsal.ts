@@ -110,7 +110,7 @@ interface Workflow {
 
 const WORKFLOW_KEYS = ['name', 'on', 'permissions', 'concurrency', 'env', 'jobs'];
 const JOB_KEYS = ['name', 'needs', 'if', 'runs-on', 'timeout-minutes', 'permissions', 'env', 'steps'];
-const STEP_KEYS = ['name', 'uses', 'with', 'run', 'env', 'if', 'working-directory'];
+const STEP_KEYS = ['name', 'uses', 'with', 'run', 'env', 'if', 'working-directory', 'shell'];
 /** What a runner takes from this machine's environment; nothing else leaks in (no jest or CI settings). */
 const MACHINE_ENV = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'TERM'];
 /** The repository's name on the rehearsal's pretend GitHub. */
@@ -121,6 +121,24 @@ const GH_STANDIN = join(REPO_ROOT, 'test', 'support', 'gh-standin.sh');
 function refuseUnknownKeys(what: string, value: Record<string, unknown>, known: readonly string[]): void {
   const unknown = Object.keys(value).filter((k) => !known.includes(k));
   if (unknown.length > 0) throw new RehearsalRefusal(`${what}: ${unknown.map((k) => `"${k}"`).join(', ')} is not rehearsed (known: ${known.join(', ')})`);
+}
+
+/**
+ * The runners this machine stands in for: GitHub's Linux x64 images. A job on another runner (a
+ * native Windows or macOS package job, an arm64 job) cannot be rehearsed here: the whole workflow
+ * is refused before any job runs, naming the jobs, rather than skipped silently or run on the
+ * wrong system. (The example's workflows have none; AiRunner's native jobs are checked by the
+ * structure tests and actionlint only.)
+ */
+export const REHEARSABLE_RUNNER = /^ubuntu-(latest|\d{2}\.\d{2})$/;
+
+/** Refuses a workflow with a job this machine cannot stand in for (see REHEARSABLE_RUNNER). */
+export function checkRunners(jobs: Readonly<Record<string, Job>>): void {
+  const foreign = Object.entries(jobs).filter(([, job]) => !REHEARSABLE_RUNNER.test(String(job['runs-on'])));
+  if (foreign.length > 0) {
+    throw new RehearsalRefusal(`not rehearsable on this Linux x64 machine: ${foreign.map(([id, job]) => `job ${id} (runs-on ${String(job['runs-on'])})`).join(', ')}; `
+      + 'only jobs on GitHub\'s Linux x64 runners (ubuntu-*) are rehearsed');
+  }
 }
 
 /** The jobs in an order where each comes after every job it needs; a cycle or an unknown job is refused. */
@@ -204,6 +222,7 @@ export function rehearse(options: RehearsalOptions): RehearsalResult {
   const workflow = parse(text) as Workflow;
   refuseUnknownKeys(`workflow ${options.workflow}`, workflow, WORKFLOW_KEYS);
   checkTrigger(workflow, options.event);
+  checkRunners(workflow.jobs);
 
   const record = join(options.workDir, 'release-uploads');
   const artifacts = join(options.workDir, 'artifacts');
@@ -324,6 +343,8 @@ function runJob(id: string, job: Job, run: JobRun): JobRecord {
   (job.steps ?? []).forEach((step, i) => {
     refuseUnknownKeys(`job ${id}, step ${i + 1}`, step, STEP_KEYS);
     if ((step.uses === undefined) === (step.run === undefined)) throw new RehearsalRefusal(`job ${id}, step ${i + 1}: a step has either uses: or run:`);
+    // Every run: is rehearsed with bash, GitHub's default on Linux; another shell is not.
+    if (step.shell !== undefined && (step.shell !== 'bash' || step.run === undefined)) throw new RehearsalRefusal(`job ${id}, step ${i + 1}: shell: ${String(step.shell)} is not rehearsed (bash only)`);
     const what = String(step.uses ?? step.run);
     const name = typeof step.name === 'string' ? step.name : what;
     const env = { ...workflowEnv, ...jobEnv };
@@ -351,6 +372,7 @@ function runJob(id: string, job: Job, run: JobRun): JobRecord {
       if (unknown.length > 0) throw new RehearsalRefusal(`${what}: the input(s) ${unknown.join(', ')} are not rehearsed (known: ${action.inputs.join(', ')})`);
       const actionContext: ActionContext = {
         workspace, source: options.source, artifacts: run.artifacts, publishRegistry: options.publishRegistry, localRegistry: options.localRegistry, env: stepEnv,
+        permissions: job.permissions ?? {}, attestations: join(options.workDir, 'attestations', id),
       };
       try {
         done('table', 'success', `${what} -> ${action.means}: ${action.run(inputs, actionContext)}`);
