@@ -1,3 +1,4 @@
+import { posix } from 'path';
 import { Construct } from 'constructs';
 import { BUILD_MODES } from './build-mode';
 import * as checks from './checks';
@@ -191,10 +192,15 @@ export class Pipeline {
       && this.stages.some((stage) => this.stepsOf(stage).some((step) => step.kind === 'run' && (step.cacheDirectories ?? []).length > 0));
   }
 
-  /** The repository paths a stage needs: what it copies, and for the package stage the packager's inputs. */
+  /**
+   * The repository paths a stage needs: what it copies, and for the package stage the packager's
+   * inputs. Each path once, normalized ("src/" and "./src" are "src"), and none inside another
+   * (a folder's files are all read with it): the input tag hashes every file once.
+   */
   public inputsOf(stage: ImageStage): readonly string[] {
     const copied = this.stepsOf(stage).flatMap((step) => (step.kind === 'copy' ? step.sources : []));
-    return stage === this.packageStage ? [...copied, ...this.props.packager.inputs(this.packagerContext)] : copied;
+    const all = stage === this.packageStage ? [...copied, ...this.props.packager.inputs(this.packagerContext)] : copied;
+    return distinctPaths(all);
   }
 
   public get labelKeys(): { pipeline: string; stage: string; runId: string } {
@@ -422,6 +428,16 @@ function rootFolder(value: string): string | undefined {
   if (value === '.') return undefined;
   if (/^[!#~]/.test(value)) return `${checks.show(value)} must not start with "${value[0]}" (the workflows' artifact paths are patterns, where it means something)`;
   return checks.generatedPath(value);
+}
+
+/**
+ * Repository paths, each once: normalized (no "./", "." component or trailing "/"), in their
+ * first order, without those inside another one of the list ("src/app/main.py" when "src" is there).
+ */
+function distinctPaths(paths: readonly string[]): string[] {
+  const normalized = [...new Set(paths.map((path) => posix.normalize(path).replace(/\/+$/, '') || '.'))];
+  const inside = (path: string, folder: string) => folder === '.' || path.startsWith(`${folder}/`);
+  return normalized.filter((path) => !normalized.some((other) => other !== path && inside(path, other)));
 }
 
 function isPackager(value: unknown): value is Packager {
