@@ -27,6 +27,8 @@ export interface ZipappPackagerProps {
  */
 export class ZipappPackager implements Packager {
   public readonly name = 'zipapp';
+  /** `python3 -m zipapp` runs in the package stage. */
+  public readonly requiresPython = true;
 
   constructor(private readonly props: ZipappPackagerProps) {}
 
