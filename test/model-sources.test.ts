@@ -58,19 +58,19 @@ function props(change: (p: EditableProps) => void = () => {}): PackagingPipeline
   return p;
 }
 
-/** A project whose repository holds FILES (relative to the project root). */
-function projectWith(files: readonly string[]): Project {
+/** A project whose repository holds FILES (relative to the project root), with TEXTS for some. */
+function projectWith(files: readonly string[], texts: Record<string, string> = {}): Project {
   const project = emptyProject();
   for (const file of files) {
     mkdirSync(dirname(join(project.outdir, file)), { recursive: true });
-    writeFileSync(join(project.outdir, file), '# text\n');
+    writeFileSync(join(project.outdir, file), texts[file] ?? '# text\n');
   }
   return project;
 }
 
 /** Synthesizes; returns the problems, and checks that nothing was written when there are some. */
-function problemsOf(files: readonly string[], pipelineProps: PackagingPipelineProps): string[] {
-  const project = projectWith(files);
+function problemsOf(files: readonly string[], pipelineProps: PackagingPipelineProps, texts: Record<string, string> = {}): string[] {
+  const project = projectWith(files, texts);
   new PackagingPipeline(project, 'App', pipelineProps);
   const problems = modelProblems(project);
   const written = existsSync(join(project.outdir, 'bin/docker.sh'));
@@ -173,6 +173,35 @@ describe('the dependency manifest must come from the repository through a copy s
       p.stages[1] = { ...p.stages[1], steps: p.stages[1].steps!.slice(1) };
     };
     expect(problemsOf(APP_FILES, props(byParent))).toEqual([]);
+  });
+});
+
+describe('the local paths a requirements file installs must be copied from the repository', () => {
+  const REQUIREMENTS = '# local packages\n./libs/greetings\nrequests>=2 # from the index\n-e ./libs/tools\n';
+
+  test('local paths inside a copied folder that holds them, and names from the index, pass', () => {
+    const files = [...APP_FILES, 'libs/tools/pyproject.toml'];
+    expect(problemsOf(files, props(), { 'requirements.txt': REQUIREMENTS })).toEqual([]);
+  });
+
+  test('a local package missing in the copied folder: the line, and where it would come from', () => {
+    expect(problemsOf(APP_FILES, props(), { 'requirements.txt': REQUIREMENTS })).toEqual([
+      `[App/runtime] pythonDependencies.manifest: line 4 of requirements.txt installs the local path "-e ./libs/tools", which would come from libs/tools (steps[1] of stage "runtime"), missing in the project root; add it, fix the line, ${ELSEWHERE}`,
+    ]);
+  });
+
+  test('a local path that no copy step brings (a wheel in wheels/, never copied)', () => {
+    const text = './libs/greetings\\\n  # continued\nfile:wheels/tool-1.0-py3-none-any.whl\n';
+    expect(problemsOf([...APP_FILES, 'wheels/tool-1.0-py3-none-any.whl'], props(), { 'requirements.txt': text })).toEqual([
+      '[App/runtime] pythonDependencies.manifest: line 3 of requirements.txt installs the local path "file:wheels/tool-1.0-py3-none-any.whl", but no copy step of stage "runtime" or of the stages it is built FROM puts anything at /app/wheels/tool-1.0-py3-none-any.whl; copy it with a copy step, or fix the line',
+    ]);
+  });
+
+  test('a local package folder copied on its own (libs/greetings to /app/libs/greetings/) is found', () => {
+    const change = (p: EditableProps) => {
+      p.stages[1] = { ...p.stages[1], steps: [Step.copy('requirements.txt', '/app/'), Step.copy('libs/greetings', '/app/libs/greetings/')] };
+    };
+    expect(problemsOf(APP_FILES, props(change), { 'requirements.txt': './libs/greetings\n' })).toEqual([]);
   });
 });
 

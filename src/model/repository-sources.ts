@@ -2,6 +2,7 @@ import { posix } from 'path';
 import { ImageStage } from './image-stage';
 import { constructPath, ProblemList } from './model-error';
 import type { Pipeline } from './pipeline';
+import { manifestKind } from './python-dependencies';
 import { CopyStep } from './stage-step';
 
 /** What is at a path of the repository: a file, a folder, or nothing. */
@@ -14,6 +15,8 @@ export type RepositoryEntry = 'file' | 'folder' | undefined;
 export interface RepositoryView {
   /** What is at the path ("file", "folder"), or undefined when nothing is there. */
   entryAt(relativePath: string): RepositoryEntry;
+  /** The text of a file (the requirements file, for its local paths), or undefined when it cannot be read. */
+  readText(relativePath: string): string | undefined;
 }
 
 /** "src/", "./src" and "src" are one path; "." is the root. */
@@ -79,11 +82,13 @@ function originOf(pipeline: Pipeline, stage: ImageStage, imagePath: string, repo
       const path = normalized(source);
       const entry = repository.entryAt(path);
       const asFile = intoFolder ? posix.join(destination, posix.basename(path)) : destination;
-      const inside = imagePath.startsWith(`${destination === '/' ? '' : destination}/`) ? imagePath.slice(destination === '/' ? 1 : destination.length + 1) : undefined;
-      if (entry === undefined && (asFile === imagePath || inside !== undefined)) return { kind: 'missing-source' };
+      // The path relative to the destination folder ("" for the folder itself), when it is in it.
+      const inside = imagePath === destination ? ''
+        : imagePath.startsWith(`${destination === '/' ? '' : destination}/`) ? imagePath.slice(destination === '/' ? 1 : destination.length + 1) : undefined;
+      if (entry === undefined && (asFile === imagePath || (inside !== undefined && inside !== ''))) return { kind: 'missing-source' };
       if (entry === 'file' && asFile === imagePath) return { kind: 'copied', repositoryPath: path, stage: s, step: index };
       if (entry === 'folder' && inside !== undefined) {
-        const repositoryPath = path === '.' ? inside : `${path}/${inside}`;
+        const repositoryPath = inside === '' ? path : path === '.' ? inside : `${path}/${inside}`;
         const origin: Origin = { kind: 'copied', repositoryPath, stage: s, step: index };
         // A folder copies only what it holds: an earlier copy may still bring the path.
         if (repository.entryAt(repositoryPath) !== undefined) return origin;
@@ -116,5 +121,50 @@ export function checkManifestSource(problems: ProblemList, pipeline: Pipeline, r
   if (repository.entryAt(origin.repositoryPath) !== 'file') {
     problems.add(constructPath(stage), field,
       `"${manifest}" would come from ${posix.join(pipeline.root, origin.repositoryPath)} (steps[${origin.step}] of stage "${origin.stage.name}"), which is not a file in ${rootName(pipeline.root)}; add it, fix the manifest path, ${ELSEWHERE}`);
+    return;
   }
+  if (manifestKind(manifest) !== 'requirements.txt') return;
+  const text = repository.readText(origin.repositoryPath);
+  if (text === undefined) return;
+  for (const { line, number, local } of localRequirements(text)) {
+    // pip resolves a relative path from the folder the install runs in: the working directory.
+    const target = posix.normalize(posix.isAbsolute(local) ? local : posix.join(workdir, local)).replace(/\/+$/, '') || '/';
+    const from = originOf(pipeline, stage, target, repository);
+    const what = `line ${number} of ${origin.repositoryPath} installs the local path "${line}"`;
+    if (from.kind === 'not-copied') {
+      problems.add(constructPath(stage), field, `${what}, but no copy step of stage "${stage.name}" or of the stages it is built FROM puts anything at ${target}; copy it with a copy step, or fix the line`);
+    } else if (from.kind === 'copied' && repository.entryAt(from.repositoryPath) === undefined) {
+      problems.add(constructPath(stage), field,
+        `${what}, which would come from ${posix.join(pipeline.root, from.repositoryPath)} (steps[${from.step}] of stage "${from.stage.name}"), missing in ${rootName(pipeline.root)}; add it, fix the line, ${ELSEWHERE}`);
+    }
+  }
+}
+
+const EDITABLE = /^(?:-e|--editable)(?:\s+|=)(\S+)$/;
+const DIRECT_REFERENCE = /^[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?\s*@\s*(\S+)/;
+
+/**
+ * The local paths a requirements file installs from, as pip reads it (and as the preflight does):
+ * continuation lines joined, comments dropped; a path is `./x`, `../x`, `/x`, `x/y`, an archive
+ * (`.whl`, `.tar.gz`, `.zip`), `file:x`, after `-e`, or after `name @`. URLs, options and
+ * included files (`-r`, `-c`) are not local paths here.
+ */
+export function localRequirements(text: string): Array<{ line: string; number: number; local: string }> {
+  const found: Array<{ line: string; number: number; local: string }> = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const number = i + 1;
+    let line = lines[i];
+    while (line.endsWith('\\') && i + 1 < lines.length) line = line.slice(0, -1) + lines[++i];
+    line = line.replace(/(^|\s)#.*$/, '').trim();
+    if (line === '') continue;
+    let target = EDITABLE.exec(line)?.[1] ?? line;
+    target = DIRECT_REFERENCE.exec(target)?.[1] ?? target;
+    if (target.startsWith('file:')) target = target.replace(/^file:(\/\/)?/, '');
+    else if (target.startsWith('-') || target.includes('://')) continue;
+    else if (!(/^[./]/.test(target) || target.includes('/') || /\.(whl|tar\.gz|zip)$/.test(target))) continue;
+    const local = target.split(';')[0].trim();
+    if (local !== '') found.push({ line, number, local });
+  }
+  return found;
 }

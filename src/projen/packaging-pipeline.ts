@@ -1,4 +1,4 @@
-import { statSync } from 'fs';
+import { readFileSync, statSync } from 'fs';
 import { join, posix } from 'path';
 import { Component, javascript, Project } from 'projen';
 import { GeneratedFile, GeneratedFileOptions } from './generated-file';
@@ -105,6 +105,13 @@ export const PIPELINE_OUTPUTS: readonly string[] = ['dist/', 'build/', '.env', V
 /** The repository under `root` as the model's synthesis checks see it (a link counts as what it points to). */
 function repositoryAt(root: string): RepositoryView {
   return {
+    readText(relativePath: string) {
+      try {
+        return readFileSync(join(root, relativePath), 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
     entryAt(relativePath: string) {
       try {
         return statSync(join(root, relativePath)).isDirectory() ? 'folder' : 'file';
