@@ -197,11 +197,14 @@ describe('the local paths a requirements file installs must be copied from the r
     ]);
   });
 
-  test('a local package folder copied on its own (libs/greetings to /app/libs/greetings/) is found', () => {
+  test('a local package folder copied on its own (libs/greetings to /app/libs/greetings/) is found; when it is missing, only the copy step is named', () => {
     const change = (p: EditableProps) => {
       p.stages[1] = { ...p.stages[1], steps: [Step.copy('requirements.txt', '/app/'), Step.copy('libs/greetings', '/app/libs/greetings/')] };
     };
     expect(problemsOf(APP_FILES, props(change), { 'requirements.txt': './libs/greetings\n' })).toEqual([]);
+    expect(problemsOf(APP_FILES.filter((f) => !f.startsWith('libs/')), props(change), { 'requirements.txt': './libs/greetings\n' })).toEqual([
+      `[App/runtime] steps[1].sources[0]: "libs/greetings" is not in the repository: nothing at libs/greetings; add it, fix the path, ${ELSEWHERE}`,
+    ]);
   });
 });
 

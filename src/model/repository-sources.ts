@@ -85,7 +85,7 @@ function originOf(pipeline: Pipeline, stage: ImageStage, imagePath: string, repo
       // The path relative to the destination folder ("" for the folder itself), when it is in it.
       const inside = imagePath === destination ? ''
         : imagePath.startsWith(`${destination === '/' ? '' : destination}/`) ? imagePath.slice(destination === '/' ? 1 : destination.length + 1) : undefined;
-      if (entry === undefined && (asFile === imagePath || (inside !== undefined && inside !== ''))) return { kind: 'missing-source' };
+      if (entry === undefined && (asFile === imagePath || inside !== undefined)) return { kind: 'missing-source' };
       if (entry === 'file' && asFile === imagePath) return { kind: 'copied', repositoryPath: path, stage: s, step: index };
       if (entry === 'folder' && inside !== undefined) {
         const repositoryPath = inside === '' ? path : path === '.' ? inside : `${path}/${inside}`;
