@@ -135,7 +135,7 @@ stage_inputs() {
   case "$1" in
     base) : ;;
     runtime) printf '%s\n' setup.py README.md ;;
-    package) printf '%s\n' src/ package/linux/ src/airunner/main.py ;;
+    package) printf '%s\n' src package/linux ;;
     *) return 1 ;;
   esac
 }

@@ -10,6 +10,8 @@ export * from './model/shell-syntax';
 export * from './model/generated-marker';
 export * from './model/python-dependencies';
 export * from './model/python-checks';
+export * from './model/python-on-path';
+export * from './model/repository-sources';
 export * from './model/smoke-check';
 export * from './model/platform-target';
 // Packagers.

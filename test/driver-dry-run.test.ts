@@ -74,7 +74,8 @@ describe('docker.sh --ci --dry-run build', () => {
 
   test('warns about the missing inputs of AiRunner instead of failing the plan', () => {
     expect(result.stdout).toContain("# warning: stage runtime copies 'setup.py', which is missing");
-    expect(result.stdout).toContain("# warning: stage package copies 'src/airunner/main.py', which is missing");
+    // The entry script is inside src/, one input of the package stage (stage_inputs lists no path twice): the preflight names it.
+    expect(result.stdout).toContain('# preflight: [stage package] warning: the entry script src/airunner/main.py is missing');
   });
 });
 

@@ -74,7 +74,7 @@ describe('the packager\'s entry must be in the repository', () => {
   });
 
   test('the source folder is looked for under the pipeline root', () => {
-    const project = projectWith(['src/app/cli.py']);
+    const project = projectWith(['src/app/cli.py', 'apps/one/src/app/other.py']);
     new PackagingPipeline(project, 'App', pipelineProps({ root: 'apps/one' }));
     expect(modelProblems(project)).toEqual([expect.stringContaining('no src/app/cli.py or src/app/cli/__init__.py under apps/one;')]);
   });
@@ -91,6 +91,6 @@ describe('the packager\'s entry must be in the repository', () => {
     project.logger.warn = (...text: unknown[]) => { warnings.push(text.join(' ')); };
     new PackagingPipeline(project, 'App', pipelineProps({ sourcesElsewhere: true }));
     expect(modelProblems(project)).toEqual([]);
-    expect(warnings).toEqual([expect.stringContaining('[App] sourcesElsewhere: the sources are in another repository, so the packager\'s entry is not checked at synthesis')]);
+    expect(warnings).toEqual([expect.stringContaining('[App] sourcesElsewhere: the sources are in another repository, so the copy sources, the dependency manifest and the packager\'s entry are not checked at synthesis')]);
   });
 });

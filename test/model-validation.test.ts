@@ -467,7 +467,7 @@ describe('npx projen with colliding pipelines prints the model error, not a stac
     const { tmpdir } = require('os') as typeof import('os');
     const dir = mkdtempSync(join(tmpdir(), 'staged-build-rc-'));
     const src = join(__dirname, '..', 'src');
-    const stagesJs = "[{ name: 'base', description: 'b', from: { image: 'debian:bookworm-slim' }, images: { standard: 'x/app:b', ci: 'x/app:b_ci' }, user: { name: 'u' }, workdir: '/app' },"
+    const stagesJs = "[{ name: 'base', description: 'b', from: { image: 'debian:bookworm-slim' }, images: { standard: 'x/app:b', ci: 'x/app:b_ci' }, systemPackages: ['python3'], user: { name: 'u' }, workdir: '/app' },"
       + " { name: 'package', description: 'p', from: { stage: 'base' }, images: { standard: 'x/app:p', ci: 'x/app:p_ci' } }]";
     writeFileSync(join(dir, 'projenrc.ts'), [
       `import { Project } from ${JSON.stringify(require.resolve('projen'))};`,

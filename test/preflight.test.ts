@@ -129,7 +129,11 @@ describe('requires-python against the Python the stages declare', () => {
   });
 });
 
-/** A pipeline on a copy of the example, with its runtime stage's steps replaced. */
+/**
+ * A pipeline on a copy of the example, with its runtime stage's steps replaced. It declares
+ * sourcesElsewhere, so that synthesis does not refuse the mistakes these tests give the preflight
+ * (a pipeline whose sources are in another checkout is checked only by the preflight).
+ */
 function exampleVariant(runtimeSteps: StageDefinition['steps']): string {
   const outdir = mkdtempSync(join(tmpdir(), 'staged-build-preflight-'));
   cpSync(join(REPO_ROOT, 'examples/desktop-app'), join(outdir, 'app'), { recursive: true });
@@ -139,6 +143,7 @@ function exampleVariant(runtimeSteps: StageDefinition['steps']): string {
     name: 'variant', root: 'app', labelPrefix: 'dev.staged-build.variant', stages,
     packager: new ZipappPackager({ main: 'desktop_app.cli:main', smokeCheck: { expectedOutput: 'Hello', description: 'it greets' } }),
     paths: { driver: 'bin/docker.sh' },
+    sourcesElsewhere: true,
   });
   project.synth();
   return join(outdir, 'app');

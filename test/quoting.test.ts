@@ -95,7 +95,7 @@ describe('paths in the generated user-creation step', () => {
       packager: new ZipappPackager({ main: 'app.cli:main' }),
       sourcesElsewhere: true, // no application sources in this test's project
       stages: [
-        { name: 'base', description: 'b', from: { image: 'debian:bookworm-slim' }, images: { standard: 'x/app:b', ci: 'x/app:b_ci' }, user: { name: 'u', home: '/home/the user' }, workdir: '/my app' },
+        { name: 'base', description: 'b', from: { image: 'debian:bookworm-slim' }, images: { standard: 'x/app:b', ci: 'x/app:b_ci' }, systemPackages: ['python3'], user: { name: 'u', home: '/home/the user' }, workdir: '/my app' },
         { name: 'package', description: 'p', from: { stage: 'base' }, images: { standard: 'x/app:p', ci: 'x/app:p_ci' } },
       ],
     });
@@ -133,7 +133,7 @@ describe('workflow run: lines (issue 7: workflow text not quoted)', () => {
       packager: new ZipappPackager({ main: 'app.cli:main' }),
       sourcesElsewhere: true, // no application sources in this test's project
       stages: [
-        { name: 'base', description: 'b', from: { image: 'debian:bookworm-slim' }, images: image('base'), user: { name: 'u' }, workdir: '/app', publish: 'branch' },
+        { name: 'base', description: 'b', from: { image: 'debian:bookworm-slim' }, images: image('base'), systemPackages: ['python3'], user: { name: 'u' }, workdir: '/app', publish: 'branch' },
         { name: 'runtime', description: 'r', from: { stage: 'base' }, images: image('runtime'), publish: 'release' },
         { name: 'package', description: 'p', from: { stage: 'runtime' }, images: image('package') },
       ],

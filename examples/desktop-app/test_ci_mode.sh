@@ -134,8 +134,8 @@ stage_publish() {
 stage_inputs() {
   case "$1" in
     base) : ;;
-    runtime) printf '%s\n' requirements.txt libs/ ;;
-    package) printf '%s\n' src/ package/linux/ src ;;
+    runtime) printf '%s\n' requirements.txt libs ;;
+    package) printf '%s\n' src package/linux ;;
     *) return 1 ;;
   esac
 }

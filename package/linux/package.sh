@@ -19,6 +19,27 @@ run_packager() {
 
 # --- Package script ---
 
+# The numeric IDs the tarball's entries belong to: PACKAGE_IDS ("UID:GID"; the driver passes
+# HOST_UID:HOST_GID in CI mode, where the image user may have other IDs, e.g. 1000 when the host
+# IDs are root's 0:0), else the IDs of the user who runs this script (standard mode: HOST_UID:HOST_GID).
+package_ids() {
+  local ids=${PACKAGE_IDS:-$(id -u):$(id -g)}
+  if [[ ! "${ids}" =~ ^[0-9]+:[0-9]+$ ]]; then
+    printf 'error: PACKAGE_IDS=%s is not UID:GID (two whole numbers, e.g. 1000:1000); unset it to use the IDs of %s\n' "${ids}" "$(id -un)" >&2
+    return 1
+  fi
+  printf '%s\n' "${ids}"
+}
+
+# The tarball of the package folder; every entry owned by package_ids, by number (no user or
+# group names), whoever owns the files here.
+make_tarball() {
+  local ids
+  ids=$(package_ids)
+  tar --owner="${ids%%:*}" --group="${ids##*:}" --numeric-owner \
+    -C "$(dirname "${PACKAGE_DIR}")" -czf "${ARTIFACT}" "$(basename "${PACKAGE_DIR}")"
+}
+
 # Runs the packager with its output in the packager log, then makes the tarball and its checksum.
 main() {
   cd "$(dirname "${BASH_SOURCE[0]}")/${ROOT_FROM_SCRIPT}"
@@ -46,7 +67,7 @@ main() {
     printf 'error: %s succeeded but ./%s is missing or empty; check the packager settings in .projenrc.ts\n' "${PACKAGER}" "${PACKAGE_DIR}" >&2
     exit 1
   fi
-  tar -C "$(dirname "${PACKAGE_DIR}")" -czf "${ARTIFACT}" "$(basename "${PACKAGE_DIR}")"
+  make_tarball
   (cd "$(dirname "${ARTIFACT}")" && sha256sum "$(basename "${ARTIFACT}")" >"$(basename "${CHECKSUM}")")
   printf '<== %s: ./%s and ./%s in %ss\n' "${PACKAGER}" "${ARTIFACT}" "${CHECKSUM}" $((SECONDS - started))
 }

@@ -87,6 +87,7 @@ export function renderBuildDoc(pipeline: Pipeline, workflows: DocumentedWorkflow
     'When `.env` is missing, the driver creates it from `id -u` and `id -g` and says so. No step uses `sudo`.',
     'Each ID must be a whole number (in `.env` it may be in quotes); anything else stops the driver with the line to fix.',
     `When the IDs are root's (0), the image user gets ${pipeline.userOf(pkg)?.defaultId ?? DEFAULT_USER_ID} instead, so that it is never root; the output files are still given to 0:0.`,
+    'The entries inside the package tarball belong to `HOST_UID:HOST_GID` too, by number (no user or group names), in both modes.',
     'The image user is never root. The user-creation step of the Dockerfile stops the build when `HOST_UID` or `HOST_GID` is not a whole',
     'number above 0, also in a `docker build --build-arg HOST_UID=0` run by hand; and the model refuses a user named root, root\'s ID',
     'as the default, and an ENV or build argument that would replace `HOST_UID`, `HOST_GID` or a stage\'s image argument.',

@@ -51,6 +51,11 @@ export interface PackagerPreflight {
 export interface Packager {
   /** Short name, e.g. "pyinstaller". */
   readonly name: string;
+  /**
+   * The packager's commands run `python3` in the package stage: the model then requires Python
+   * on PATH there (see `pythonProvider` for how it is known). @default false
+   */
+  readonly requiresPython?: boolean;
   /** One sentence for the docs, e.g. "PyInstaller one-dir build of src/airunner/main.py". */
   describe(ctx: PackagerContext): string;
   /** Shell commands, run with `set -euo pipefail` from the working directory. */

@@ -1,3 +1,4 @@
+import { posix } from 'path';
 import { Construct } from 'constructs';
 import { BUILD_MODES } from './build-mode';
 import * as checks from './checks';
@@ -6,6 +7,8 @@ import { checkEntrySources } from './entry-sources';
 import { constructPath, ProblemList } from './model-error';
 import { Packager, PackagerContext } from './packager';
 import { validatePythonModel } from './python-checks';
+import { checkPythonOnPath } from './python-on-path';
+import { checkCopySources, checkManifestSource, RepositoryView } from './repository-sources';
 import { Step, StageStep } from './stage-step';
 
 /** A stage of the pipeline: its name plus the stage's data. */
@@ -63,6 +66,12 @@ export class Pipeline {
   public readonly path: string;
   public readonly stages: readonly ImageStage[];
   private readonly problems = new ProblemList();
+  /**
+   * Whether every stage definition became a stage (none was refused for its name): otherwise the
+   * last stage and the first one are not known, and their rules are not checked (that would
+   * report the refused definition again as a follow-on error).
+   */
+  private readonly everyStageDefined: boolean;
 
   constructor(scope: Construct, props: PipelineProps) {
     this.props = checks.isRecord(props) ? props : ({} as PipelineProps);
@@ -91,6 +100,7 @@ export class Pipeline {
       stages.push(new ImageStage(scope, name, stageProps));
     });
     this.stages = stages;
+    this.everyStageDefined = Array.isArray(this.props.stages) && stages.length === this.props.stages.length;
   }
 
   public get name(): string {
@@ -191,10 +201,15 @@ export class Pipeline {
       && this.stages.some((stage) => this.stepsOf(stage).some((step) => step.kind === 'run' && (step.cacheDirectories ?? []).length > 0));
   }
 
-  /** The repository paths a stage needs: what it copies, and for the package stage the packager's inputs. */
+  /**
+   * The repository paths a stage needs: what it copies, and for the package stage the packager's
+   * inputs. Each path once, normalized ("src/" and "./src" are "src"), and none inside another
+   * (a folder's files are all read with it): the input tag hashes every file once.
+   */
   public inputsOf(stage: ImageStage): readonly string[] {
     const copied = this.stepsOf(stage).flatMap((step) => (step.kind === 'copy' ? step.sources : []));
-    return stage === this.packageStage ? [...copied, ...this.props.packager.inputs(this.packagerContext)] : copied;
+    const all = stage === this.packageStage ? [...copied, ...this.props.packager.inputs(this.packagerContext)] : copied;
+    return distinctPaths(all);
   }
 
   public get labelKeys(): { pipeline: string; stage: string; runId: string } {
@@ -251,6 +266,7 @@ export class Pipeline {
 
   /** Records every problem of the model in `problems`; never throws, whatever the props hold. */
   public check(problems: ProblemList): void {
+    const before = problems.all.length;
     for (const p of this.problems.all) problems.add(p.path, p.field, p.message);
     const path = this.path;
     const props = this.props;
@@ -263,14 +279,18 @@ export class Pipeline {
     checks.checkBoolean(problems, path, 'buildKitCacheMounts', props.buildKitCacheMounts);
     checks.checkBoolean(problems, path, 'sourcesElsewhere', props.sourcesElsewhere);
     this.checkPaths(problems);
-    if (this.stages.length < 2 && Array.isArray(props.stages)) {
+    if (Array.isArray(props.stages) && props.stages.length < 2) {
       problems.add(path, 'stages', 'needs at least two stages (a first one FROM an image, and a package stage FROM a stage)');
     }
     this.validateStages(problems);
     validatePythonModel(problems, this);
     if (props.packager === undefined || props.packager === null) problems.add(path, 'packager', 'is required (e.g. new ZipappPackager({ main: "my_app.cli:main" }))');
     else if (!isPackager(props.packager)) problems.add(path, 'packager', 'must be a packager (e.g. new ZipappPackager(...) or new PyInstallerPackager(...))');
-    else props.packager.validate(problems, `${path}/packager`);
+    else {
+      props.packager.validate(problems, `${path}/packager`);
+      // A rule of the whole model: checked only when nothing else is wrong (a broken stage list, FROM chain or package list would make it a follow-on error).
+      if (problems.all.length === before) checkPythonOnPath(problems, this);
+    }
   }
 
   /** Whether the application's sources are in another repository (then the entry is not checked at synthesis). */
@@ -279,12 +299,18 @@ export class Pipeline {
   }
 
   /**
-   * The packager's entry module (or script) exists under the pipeline root, unless the sources
-   * live elsewhere. For a valid model only; `exists` answers for a path relative to the root.
+   * What the model takes from the repository is there, under the pipeline root, unless the
+   * sources live elsewhere: every copy source, the dependency manifest the copy steps bring, and
+   * the packager's entry module (or script). For a valid model only.
    */
-  public checkSources(problems: ProblemList, exists: (relativePath: string) => boolean): void {
+  public checkSources(problems: ProblemList, repository: RepositoryView): void {
     if (this.sourcesElsewhere) return;
-    checkEntrySources(problems, `${this.path}/packager`, this.root, this.props.packager.preflight(this.packagerContext), exists);
+    const before = problems.all.length;
+    checkCopySources(problems, this, repository);
+    checkManifestSource(problems, this, repository);
+    // The entry is looked for in the copied source folder: a missing folder is reported once, above.
+    if (problems.all.length > before) return;
+    checkEntrySources(problems, `${this.path}/packager`, this.root, this.props.packager.preflight(this.packagerContext), (path) => repository.entryAt(path) !== undefined);
   }
 
   /** paths.*: normalized, literal file and folder paths, outside the folders the driver empties. */
@@ -324,9 +350,12 @@ export class Pipeline {
         else imageOwners.set(ref, `stage "${stage.name}" (${mode})`);
       }
       const parentName = stage.parentStage;
-      if (parentName === undefined) return;
+      // An invalid name is reported by the stage itself (from.stage); no stage can have it.
+      if (parentName === undefined || checks.name(parentName) !== undefined) return;
       const parent = this.stage(parentName);
       if (!parent) {
+        // A definition refused for its name may be the stage meant: its error is reported already.
+        if (!this.everyStageDefined) return;
         problems.add(path, 'from.stage', `unknown stage "${parentName}" (known: ${this.stages.map((s) => s.name).join(', ')})`);
         return;
       }
@@ -339,15 +368,27 @@ export class Pipeline {
         problems.add(path, 'from.stage', `stage "${parentName}" must come before "${stage.name}" in the stage list`);
       }
     });
+    // Follow-on errors are left out: the rules below need the stage list and the FROM chain whole.
+    if (!this.everyStageDefined) return;
     const last = this.packageStage;
     if (last && this.stages.length >= 2) {
-      if (last.parentStage === undefined) problems.add(constructPath(last), 'from', 'the package stage (the last one) must be FROM another stage');
-      if (!this.userOf(last)) problems.add(constructPath(last), 'user', 'the package stage runs as a non-root user: give this stage or a parent a user');
-      if (!this.workdirOf(last)) problems.add(constructPath(last), 'workdir', 'the package stage needs a working directory: give this stage or a parent a workdir');
+      if (last.baseImage !== undefined) problems.add(constructPath(last), 'from', 'the package stage (the last one) must be FROM another stage');
+      if (this.chainIsWhole(last) && !this.userOf(last)) problems.add(constructPath(last), 'user', 'the package stage runs as a non-root user: give this stage or a parent a user');
+      if (this.chainIsWhole(last) && !this.workdirOf(last)) problems.add(constructPath(last), 'workdir', 'the package stage needs a working directory: give this stage or a parent a workdir');
     }
     if (this.stages[0] && this.stages[0].parentStage !== undefined) {
       problems.add(constructPath(this.stages[0]), 'from', 'the first stage must be FROM an image, not a stage');
     }
+  }
+
+  /**
+   * Whether following `from` from `stage` ends at a stage built FROM a valid image reference: no
+   * unknown or invalid `from`, no cycle. Only then do the settings a stage inherits (user, workdir,
+   * Python) say something; otherwise their absence follows from the `from` error already reported.
+   */
+  public chainIsWhole(stage: ImageStage): boolean {
+    const first = this.chainOf(stage)[0];
+    return first.baseImage !== undefined && checks.imageReference(first.baseImage) === undefined;
   }
 
   /**
@@ -422,6 +463,16 @@ function rootFolder(value: string): string | undefined {
   if (value === '.') return undefined;
   if (/^[!#~]/.test(value)) return `${checks.show(value)} must not start with "${value[0]}" (the workflows' artifact paths are patterns, where it means something)`;
   return checks.generatedPath(value);
+}
+
+/**
+ * Repository paths, each once: normalized (no "./", "." component or trailing "/"), in their
+ * first order, without those inside another one of the list ("src/app/main.py" when "src" is there).
+ */
+function distinctPaths(paths: readonly string[]): string[] {
+  const normalized = [...new Set(paths.map((path) => posix.normalize(path).replace(/\/+$/, '') || '.'))];
+  const inside = (path: string, folder: string) => folder === '.' || path.startsWith(`${folder}/`);
+  return normalized.filter((path) => !normalized.some((other) => other !== path && inside(path, other)));
 }
 
 function isPackager(value: unknown): value is Packager {

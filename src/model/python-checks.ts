@@ -24,7 +24,8 @@ export function validatePythonModel(problems: ProblemList, pipeline: Pipeline): 
     problems.add(constructPath(extra), 'pythonDependencies', `only one stage installs the Python dependencies (already declared by stage "${declaring[0].name}")`);
   }
   const first = declaring[0];
-  if (first && !pythonOf(pipeline, first)) {
+  // With an unknown or invalid `from` in its chain, the missing Python follows from that error.
+  if (first && pipeline.chainIsWhole(first) && !pythonOf(pipeline, first)) {
     const chain = pipeline.chainOf(first).map((s) => s.name).join(', ');
     problems.add(constructPath(first), 'pythonDependencies',
       `the preflight compares the manifest's requires-python with the stage's Python, but no stage of ${chain} declares one; add python: { version: "3.x.y" } to the stage that installs Python`);

@@ -45,6 +45,8 @@ const MODES: readonly PyInstallerMode[] = ['one-dir', 'one-file'];
  */
 export class PyInstallerPackager implements Packager {
   public readonly name = 'pyinstaller';
+  /** `python3 -m PyInstaller` runs in the package stage. */
+  public readonly requiresPython = true;
 
   /** The packager's settings as given (the native package jobs read the portable ones). */
   constructor(public readonly props: PyInstallerPackagerProps) {}

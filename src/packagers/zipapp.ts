@@ -27,6 +27,8 @@ export interface ZipappPackagerProps {
  */
 export class ZipappPackager implements Packager {
   public readonly name = 'zipapp';
+  /** `python3 -m zipapp` runs in the package stage. */
+  public readonly requiresPython = true;
 
   constructor(private readonly props: ZipappPackagerProps) {}
 
@@ -47,6 +49,8 @@ export class ZipappPackager implements Packager {
       ...(this.props.bundle ?? []).map((dir) => `cp -R ${shellQuote(`${dir}/.`)} ${shellQuote(`${staging}/`)}`),
       `find ${shellQuote(staging)} -name __pycache__ -prune -exec rm -rf {} +`,
       `python3 -m zipapp ${shellQuote(staging)} --main ${shellQuote(this.props.main)} --python ${shellQuote(this.interpreter)} --compress --output ${shellQuote(this.archive(ctx))}`,
+      // zipapp adds only the owner's execute bit (0744): everyone who can read the archive may run it.
+      `chmod 0755 ${shellQuote(this.archive(ctx))}`,
       `printf 'zipapp: wrote %s (%s bytes)\\n' ${shellQuote(this.archive(ctx))} "$(wc -c <${shellQuote(this.archive(ctx))})"`,
     ];
   }

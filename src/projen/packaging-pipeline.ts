@@ -1,4 +1,4 @@
-import { existsSync } from 'fs';
+import { readFileSync, statSync } from 'fs';
 import { join, posix } from 'path';
 import { Component, javascript, Project } from 'projen';
 import { GeneratedFile, GeneratedFileOptions } from './generated-file';
@@ -10,6 +10,7 @@ import {
 import * as checks from '../model/checks';
 import { constructPath, ProblemList } from '../model/model-error';
 import { Pipeline, PipelineProps } from '../model/pipeline';
+import { RepositoryView } from '../model/repository-sources';
 import { DocumentedWorkflows } from '../docs/workflow-doc';
 import { VALIDATION_RESULTS_LOG } from '../shell/validation-script';
 
@@ -43,14 +44,14 @@ export class PackagingPipeline extends Component {
     if (clash) problems.add(constructPath(this), 'id', clash);
     this.model.check(problems);
     // The entry of the package must be in the repository; checked once the model itself is valid.
-    if (problems.all.length === 0) this.model.checkSources(problems, (path) => existsSync(join(project.outdir, this.model.root, path)));
+    if (problems.all.length === 0) this.model.checkSources(problems, repositoryAt(join(project.outdir, this.model.root)));
     checks.listOf(problems, constructPath(this), 'dockerignore', this.props.dockerignore)
       .forEach((entry, i) => checks.check(problems, constructPath(this), `dockerignore[${i}]`, entry, checks.nonEmpty, checks.trimmed, notAComment));
     this.paths.report(problems);
     this.valid = problems.all.length === 0 && this.paths.claimRoot(constructPath(this), this.model.root);
     if (!this.valid) return; // an invalid model places no file: rendering it could only crash or mislead
     if (this.model.sourcesElsewhere) {
-      project.logger.warn(`[${constructPath(this)}] sourcesElsewhere: the sources are in another repository, so the packager's entry is not checked at synthesis; the preflight checks it before every build`);
+      project.logger.warn(`[${constructPath(this)}] sourcesElsewhere: the sources are in another repository, so the copy sources, the dependency manifest and the packager's entry are not checked at synthesis; the preflight checks them before every build`);
     }
     for (const stage of this.model.stages) new StageDockerfile(this, stage);
     new Dockerignore(this);
@@ -100,6 +101,26 @@ export class PackagingPipeline extends Component {
 
 /** What a pipeline writes under its root when it runs, relative to the root (folders end in "/"). */
 export const PIPELINE_OUTPUTS: readonly string[] = ['dist/', 'build/', '.env', VALIDATION_RESULTS_LOG];
+
+/** The repository under `root` as the model's synthesis checks see it (a link counts as what it points to). */
+function repositoryAt(root: string): RepositoryView {
+  return {
+    readText(relativePath: string) {
+      try {
+        return readFileSync(join(root, relativePath), 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
+    entryAt(relativePath: string) {
+      try {
+        return statSync(join(root, relativePath)).isDirectory() ? 'folder' : 'file';
+      } catch {
+        return undefined; // missing, or a path through a file (ENOTDIR)
+      }
+    },
+  };
+}
 
 function notAComment(value: string): string | undefined {
   return value.startsWith('#') ? `${checks.show(value)} starts with "#", which makes it a comment, not an entry` : undefined;

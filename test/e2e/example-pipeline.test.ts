@@ -52,8 +52,14 @@ function read(copy: string, path: string): string {
   return readFileSync(join(copy, path), 'utf8');
 }
 
-/** Checks the package and its checksum in ./dist the way a user would: sha256sum -c. */
-function expectVerifiedPackage(copy: string): void {
+/** The IDs of the user running the tests: HOST_UID:HOST_GID of a run that sets none (root's 0:0 here and in CI). */
+const OWN_IDS = `${process.getuid!()}:${process.getgid!()}`;
+
+/**
+ * Checks the package and its checksum in ./dist the way a user would: sha256sum -c; and that
+ * every entry of the tarball belongs to `ids` (HOST_UID:HOST_GID) by number, the .pyz 0755.
+ */
+function expectVerifiedPackage(copy: string, ids: string = OWN_IDS): void {
   for (const path of [ARTIFACT, CHECKSUM, PYZ]) {
     if (!existsSync(join(copy, path))) throw new Error(`${path} is missing; dist/ holds: ${listTree(join(copy, 'dist')).join(', ')}`);
   }
@@ -66,6 +72,11 @@ function expectVerifiedPackage(copy: string): void {
   // The tarball holds the package folder with the zipapp in it.
   const listing = expectSuccess(runCommand('tar', ['-tzf', ARTIFACT], { cwd: copy }), 'tar -tzf').stdout.split('\n');
   expect(listing).toContain('desktop-app/desktop-app.pyz');
+  // "mode owner/group ... name" per entry: in CI mode the image user is 1000 when the host IDs are 0:0, yet the entries are 0/0.
+  const entries = expectSuccess(runCommand('tar', ['--numeric-owner', '-tvzf', ARTIFACT], { cwd: copy }), 'tar -tvzf').stdout.trim().split('\n')
+    .map((line) => line.split(/\s+/)).map((f) => ({ mode: f[0], owner: f[1], name: f[f.length - 1] }));
+  expect(entries.filter((e) => e.owner !== ids.replace(':', '/'))).toEqual([]);
+  expect(entries.find((e) => e.name === 'desktop-app/desktop-app.pyz')?.mode).toBe('-rwxr-xr-x');
 }
 
 /** Runs the package's zipapp with the host's python3. */
@@ -219,7 +230,7 @@ describeWithEngine('The standard-mode development loop (repository mounted, IDs 
   test('builds the three stages and a package that prints the greeting', () => {
     buildStages(copy, [], { ...env, BUILD_RUN_ID: firstRun });
     expect(read(copy, BUILD_LOG)).toMatch(/standard mode, .*IDs 1234:1234/);
-    expectVerifiedPackage(copy);
+    expectVerifiedPackage(copy, '1234:1234');
     expect(runPyzOnHost(copy).stdout).toContain(GREETING);
     runtimeBefore = imageId('local/desktop-app:runtime');
     expect(runtimeBefore).toBeDefined();
@@ -235,7 +246,7 @@ describeWithEngine('The standard-mode development loop (repository mounted, IDs 
 
     // Another run ID: a rebuilt runtime image would carry it, and so get another image ID.
     expectSuccess(driver(copy, ['build_package'], { ...env, BUILD_RUN_ID: secondRun }), `${DRIVER} build_package after the edit`);
-    expectVerifiedPackage(copy);
+    expectVerifiedPackage(copy, '1234:1234');
     const output = runPyzOnHost(copy).stdout;
     expect(output).toContain(`${GREETING}\nEdited.\n`);
     expect(imageId('local/desktop-app:runtime')).toBe(runtimeBefore);

@@ -169,6 +169,7 @@ export const validModel: fc.Arbitrary<ModelSpec> = fc.record({
     ...(i === 0 ? { publish: 'branch' as const } : i < drafts.length - 1 ? { publish: 'release' as const } : {}),
   }));
   if (m.dependencies) withDependencies(stages, drafts.map((d) => d.parentPick), m.dependencies);
+  withPythonOnPath(stages, drafts.map((d) => d.parentPick));
   const props: EditableProps = {
     name: m.name,
     labelPrefix: m.labelPrefix,
@@ -212,6 +213,21 @@ function withDependencies(stages: StageDefinition[], parentPicks: readonly numbe
     ...(declared ? {} : { python: { version: '3.11.2' } }),
     ...(folders.length > 0 ? { steps: [Step.run(MKDIR_FORMS[draft.mkdirForm](folders)), ...(stage.steps ?? [])] } : {}),
   };
+}
+
+/** Debian packages that put python3 on PATH, by the model's rule (pythonProvider). */
+const PYTHON_PACKAGE = /^python3(\.[0-9]+)?$|^python3-full$/;
+
+/**
+ * The packagers run python3 in the package stage: when no stage of its chain declares a Python
+ * or installs a python3 package, the first stage installs "python3" (most models already have one).
+ */
+function withPythonOnPath(stages: StageDefinition[], parentPicks: readonly number[]): void {
+  const chain: number[] = [];
+  for (let i: number | undefined = stages.length - 1; i !== undefined; i = parentIndex(parentPicks, i)) chain.push(i);
+  const provides = (s: StageDefinition) => s.python !== undefined || (s.systemPackages ?? []).some((p) => PYTHON_PACKAGE.test(p));
+  if (chain.some((i) => provides(stages[i]))) return;
+  stages[0] = { ...stages[0], systemPackages: [...(stages[0].systemPackages ?? []), 'python3'] };
 }
 
 /** Builds the model's constructs in `project`. */
@@ -297,6 +313,17 @@ export function mutations(spec: ModelSpec, pick: number): Mutation[] {
     { what: 'a yes/no field that is not one', path: 'App', field: /^buildKitCacheMounts$/, apply: (s) => withProps(s, { buildKitCacheMounts: choose(['false', 1, null, {}]) }) },
     { what: 'no stages', path: 'App', field: /^stages$/, apply: (s) => withProps(s, { stages: undefined }) },
     { what: 'a packager that is not one', path: 'App', field: /^packager$/, apply: (s) => withProps(s, { packager: { name: 'x' } }) },
+    {
+      // No stage has Python (no python field, no python3 package, no Python dependencies): the packager's python3 is missing.
+      what: 'no Python on PATH for the packager', path: `App/${stages[stages.length - 1].name}`, field: /^python$/,
+      apply: (s) => withProps(s, {
+        stages: s.props.stages.map((st): StageDefinition => {
+          const { python, pythonDependencies, systemPackages, ...rest } = st;
+          const kept = (systemPackages ?? []).filter((p) => !PYTHON_PACKAGE.test(p));
+          return { ...rest, ...(kept.length > 0 ? { systemPackages: kept } : {}) };
+        }),
+      }),
+    },
     // stage fields
     { what: 'stage name', path: 'App', field: new RegExp(`^stages\\[${i}\\]\\.name$`), apply: (s) => withStage(s, i, { name: choose(BAD.name) }) },
     { what: 'description', path: at, field: /^description$/, apply: (s) => withStage(s, i, { description: choose([...BAD.singleLine, '', '   ', undefined]) }) },

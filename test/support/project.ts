@@ -13,6 +13,8 @@ export const REPO_ROOT = join(__dirname, '..', '..');
 
 /** The example's application sources (hand-written, not generated), relative to the repository root. */
 const EXAMPLE_SOURCES = 'examples/desktop-app/src/';
+/** The example's other hand-written files its stages copy (synthesis checks that they exist). */
+const EXAMPLE_INPUTS = ['examples/desktop-app/requirements.txt', 'examples/desktop-app/libs/'];
 
 /** A bare projen project in a fresh temporary folder. */
 export function emptyProject(): Project {
@@ -21,12 +23,12 @@ export function emptyProject(): Project {
 
 /**
  * A project with both presets (AiRunner and the example) and the gate's tasks, as .projenrc.ts has
- * them. The example's application sources are copied in, as in the repository: synthesis checks that
- * its entry module exists (AiRunner's sources live elsewhere).
+ * them. The example's application sources and the files its stages copy are copied in, as in the
+ * repository: synthesis checks that they exist (AiRunner's sources live elsewhere).
  */
 export function presetProject(): Project {
   const project = emptyProject();
-  cpSync(join(REPO_ROOT, EXAMPLE_SOURCES), join(project.outdir, EXAMPLE_SOURCES), { recursive: true });
+  for (const path of [EXAMPLE_SOURCES, ...EXAMPLE_INPUTS]) cpSync(join(REPO_ROOT, path), join(project.outdir, path), { recursive: true });
   const gate = addGateTasks(project);
   addAiRunnerBuild(project, gate);
   addDesktopAppExample(project, gate);
@@ -37,7 +39,7 @@ export function presetProject(): Project {
 export function synthPresets(): Record<string, string> {
   const files = Testing.synth(presetProject()) as Record<string, string>;
   // The example's sources were copied in, not generated.
-  for (const path of Object.keys(files)) if (path.startsWith(EXAMPLE_SOURCES)) delete files[path];
+  for (const path of Object.keys(files)) if ([EXAMPLE_SOURCES, ...EXAMPLE_INPUTS].some((p) => path.startsWith(p))) delete files[path];
   return files;
 }
 

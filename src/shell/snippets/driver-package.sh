@@ -44,7 +44,9 @@ package_with_mount() {
 }
 
 # CI mode: no mount. The package stage's image holds the sources; a container of it runs the
-# packager, and the package and its log are copied out with docker cp.
+# packager, and the package and its log are copied out with docker cp. The image user may have
+# other IDs than HOST_UID:HOST_GID (root's 0:0 become 1000): PACKAGE_IDS gives the tarball's
+# entries the host IDs all the same.
 package_in_container() {
   local container workdir status=0 copy_error=''
   build_stage "${PACKAGE_STAGE}" "${#STAGES[@]}"
@@ -52,7 +54,8 @@ package_in_container() {
   workdir=$(stage_workdir "${PACKAGE_STAGE}")
   new_staging_dir
   run_quiet "${DOCKER}" create --name "${container}" --label "${LABEL_PIPELINE}=${PIPELINE}" \
-    --label "${LABEL_RUN_ID}=${RUN_ID}" --env "BUILD_RUN_ID=${RUN_ID}" "$(image_of "${PACKAGE_STAGE}")" bash "${PACKAGE_SCRIPT}" \
+    --label "${LABEL_RUN_ID}=${RUN_ID}" --env "BUILD_RUN_ID=${RUN_ID}" --env "PACKAGE_IDS=${HOST_UID}:${HOST_GID}" \
+    "$(image_of "${PACKAGE_STAGE}")" bash "${PACKAGE_SCRIPT}" \
     || die "${EXIT_FAILURE}" "could not create the package container ${container}: ${COMMAND_ERROR}"
   run "${DOCKER}" start --attach "${container}" || status=$?
   run_quiet "${DOCKER}" cp "${container}:${workdir}/${PACKAGER_LOG}" "${PACKAGER_LOG}" \

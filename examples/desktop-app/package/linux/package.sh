@@ -20,10 +20,32 @@ run_packager() {
   cp -R /home/appuser/.local/share/desktop-app/python/. build/zipapp/desktop-app/
   find build/zipapp/desktop-app -name __pycache__ -prune -exec rm -rf {} +
   python3 -m zipapp build/zipapp/desktop-app --main desktop_app.cli:main --python '/usr/bin/env python3' --compress --output dist/desktop-app/desktop-app.pyz
+  chmod 0755 dist/desktop-app/desktop-app.pyz
   printf 'zipapp: wrote %s (%s bytes)\n' dist/desktop-app/desktop-app.pyz "$(wc -c <dist/desktop-app/desktop-app.pyz)"
 }
 
 # --- Package script ---
+
+# The numeric IDs the tarball's entries belong to: PACKAGE_IDS ("UID:GID"; the driver passes
+# HOST_UID:HOST_GID in CI mode, where the image user may have other IDs, e.g. 1000 when the host
+# IDs are root's 0:0), else the IDs of the user who runs this script (standard mode: HOST_UID:HOST_GID).
+package_ids() {
+  local ids=${PACKAGE_IDS:-$(id -u):$(id -g)}
+  if [[ ! "${ids}" =~ ^[0-9]+:[0-9]+$ ]]; then
+    printf 'error: PACKAGE_IDS=%s is not UID:GID (two whole numbers, e.g. 1000:1000); unset it to use the IDs of %s\n' "${ids}" "$(id -un)" >&2
+    return 1
+  fi
+  printf '%s\n' "${ids}"
+}
+
+# The tarball of the package folder; every entry owned by package_ids, by number (no user or
+# group names), whoever owns the files here.
+make_tarball() {
+  local ids
+  ids=$(package_ids)
+  tar --owner="${ids%%:*}" --group="${ids##*:}" --numeric-owner \
+    -C "$(dirname "${PACKAGE_DIR}")" -czf "${ARTIFACT}" "$(basename "${PACKAGE_DIR}")"
+}
 
 # Runs the packager with its output in the packager log, then makes the tarball and its checksum.
 main() {
@@ -52,7 +74,7 @@ main() {
     printf 'error: %s succeeded but ./%s is missing or empty; check the packager settings in .projenrc.ts\n' "${PACKAGER}" "${PACKAGE_DIR}" >&2
     exit 1
   fi
-  tar -C "$(dirname "${PACKAGE_DIR}")" -czf "${ARTIFACT}" "$(basename "${PACKAGE_DIR}")"
+  make_tarball
   (cd "$(dirname "${ARTIFACT}")" && sha256sum "$(basename "${ARTIFACT}")" >"$(basename "${CHECKSUM}")")
   printf '<== %s: ./%s and ./%s in %ss\n' "${PACKAGER}" "${ARTIFACT}" "${CHECKSUM}" $((SECONDS - started))
 }
