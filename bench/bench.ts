@@ -65,9 +65,14 @@ class Bench {
   private uidCounter = 0;
   private readonly notes: string[] = [];
 
-  constructor(private readonly options: BenchOptions, commit: string) {
-    const previous = existsSync(STATE) ? (JSON.parse(readFileSync(STATE, 'utf8')) as State) : undefined;
-    this.state = options.resume && previous?.commit === commit ? previous : { commit, figures: {} };
+  /** `resumable`: whether the saved state's figures were measured from the same inputs as now. */
+  constructor(private readonly options: BenchOptions, commit: string, previous: State | undefined, resumable: boolean) {
+    this.state = options.resume && previous && resumable ? { ...previous, commit } : { commit, figures: {} };
+    if (options.resume) {
+      console.log(previous && resumable
+        ? `bench: --resume: keeping the complete figures measured at ${previous.commit}`
+        : `bench: --resume: nothing to keep (${previous ? `the figures were measured at ${previous.commit}, whose inputs differ` : 'no saved state'})`);
+    }
   }
 
   private log(name: string): string {
@@ -373,6 +378,16 @@ async function text(command: string, args: readonly string[]): Promise<string> {
   return r.status === 0 ? r.output.trim() : `unknown (${command} ${args.join(' ')} failed)`;
 }
 
+/**
+ * What the figures depend on at a commit: the git objects of the library, the presets, the example,
+ * the fixtures and the benchmark itself (not the report, the docs or the tests). --resume keeps
+ * figures only when these are the same.
+ */
+const INPUTS = ['src', 'presets', 'examples', 'bench/fixtures', 'bench/lib', 'bench/bench.ts', '.projenrc.ts', 'package-lock.json'];
+async function inputsOf(rev: string): Promise<string> {
+  return text('git', ['rev-parse', ...INPUTS.map((path) => `${rev}:${path}`)]);
+}
+
 async function main(): Promise<number> {
   let options: BenchOptions;
   try {
@@ -392,8 +407,11 @@ async function main(): Promise<number> {
     return 4;
   }
   const commit = await text('git', ['rev-parse', '--short', 'HEAD']);
-  const dirty = (await text('git', ['status', '--porcelain'])).length > 0;
-  const bench = new Bench(options, commit);
+  // Uncommitted changes to what the figures depend on (not the report, the docs or the tests).
+  const dirty = (await text('git', ['status', '--porcelain', '--', ...INPUTS])).length > 0;
+  const previous = existsSync(STATE) ? (JSON.parse(readFileSync(STATE, 'utf8')) as State) : undefined;
+  const resumable = previous !== undefined && !dirty && (await inputsOf(previous.commit)) === (await inputsOf('HEAD'));
+  const bench = new Bench(options, commit, previous, resumable);
   console.log(`bench: ${options.runs} sample(s) per figure, commit ${commit}${dirty ? ' (uncommitted changes)' : ''}; logs in bench/.work/logs/`);
   const started = Date.now();
   try {

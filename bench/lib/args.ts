@@ -2,7 +2,7 @@
 export interface BenchOptions {
   /** Samples per figure (the median, min and max are reported). */
   readonly runs: number;
-  /** Keep the figures of bench/.work/state.json measured at the same commit, and measure only the rest. */
+  /** Keep the figures of bench/.work/state.json measured from the same inputs (see inputsOf in bench.ts), and measure only the rest. */
   readonly resume: boolean;
   /** Only the figures whose id starts with one of these (e.g. "heavy.buildkit", "context"); empty: all. */
   readonly only: readonly string[];
@@ -26,7 +26,8 @@ npx projen against a bare projen project. Each figure is the median of N runs, w
 Options:
   --runs N           samples per figure (default ${DEFAULT_RUNS})
   --quick            one sample per figure (--runs 1)
-  --resume           keep the figures already measured at this commit (bench/.work/state.json)
+  --resume           keep the complete figures already measured from the same inputs (bench/.work/state.json:
+                     the same library, presets, example, fixtures and benchmark code)
   --only PREFIX      measure only the figures whose id starts with PREFIX (repeatable), e.g.
                      heavy.legacy, heavy.buildkit, example, fresh, context, projen
   --registry HOST:PORT

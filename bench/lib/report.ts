@@ -5,7 +5,7 @@ import { evaluate, TARGETS } from './targets';
 export interface RunInfo {
   readonly date: string;
   readonly commit: string;
-  /** Whether the worktree had uncommitted changes. */
+  /** Whether the benchmark's inputs (library, presets, example, fixtures, benchmark) had uncommitted changes. */
   readonly dirty: boolean;
   readonly runs: number;
   readonly cpus: number;
@@ -61,8 +61,8 @@ export function renderReport(info: RunInfo, figures: Figures, notes: readonly st
   out.push('| | |');
   out.push('| --- | --- |');
   out.push(`| date | ${info.date} |`);
-  out.push(`| commit | ${info.commit}${info.dirty ? ' (with uncommitted changes)' : ''} |`);
-  out.push(`| samples per figure | ${info.runs} (median, min, max) |`);
+  out.push(`| commit | ${info.commit}${info.dirty ? ' (with uncommitted changes to the library, presets, example, fixtures or benchmark)' : ''} |`);
+  out.push(`| samples per figure | ${info.runs} (median, min, max; each figure's n is in its row) |`);
   out.push(`| CPUs | ${info.cpus} |`);
   out.push(`| memory | ${(info.memoryBytes / 2 ** 30).toFixed(1)} GiB |`);
   out.push(`| kernel | ${cell(info.kernel)} |`);
