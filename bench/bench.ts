@@ -239,7 +239,8 @@ class Bench {
     if (check.status !== 0) throw new Error(`no registry answers at ${registry}: start it with bash scripts/registry.sh (or scripts/docker-engine.sh), or pass --registry HOST:PORT`);
     const uid = this.freshUid();
     const reg = ['--registry', registry];
-    let since = Date.now() - 1000;
+    // The cache records there before this figure's builds are not ours: only newer ones are dropped.
+    const before = await this.cacheIds();
     await this.driver(HEAVY, 'buildkit', uid, [...reg, 'clean'], id);
     const seed = await this.driver(HEAVY, 'buildkit', uid, [...reg, 'build'], id);
     console.log(`  the previous run: built ${formatValue('seconds', seed.seconds)}, pushing base runtime package`);
@@ -247,21 +248,25 @@ class Bench {
     const figure = this.reset(id, 'heavy fixture, BuildKit: fresh machine (local images and their build cache removed), build with the registry as cache', 'seconds');
     for (let i = 1; i <= this.options.runs; i++) {
       await this.driver(HEAVY, 'buildkit', uid, [...reg, 'clean'], id);
-      await this.dropOwnCache(since);
-      since = Date.now() - 1000;
+      await this.dropOwnCache(before);
       const r = await this.driver(HEAVY, 'buildkit', uid, [...reg, 'build'], id);
       this.record(figure, r.seconds, r);
     }
     this.finish(figure);
     await this.driver(HEAVY, 'buildkit', uid, [...reg, 'clean'], id);
-    await this.dropOwnCache(since);
+    await this.dropOwnCache(before);
   }
 
-  /** Removes the BuildKit cache records of the heavy fixture created since `since` (children first). */
-  private async dropOwnCache(since: number): Promise<void> {
+  private async cacheIds(): Promise<Set<string>> {
+    const df = await runCommand(this.docker('buildkit'), ['system', 'df', '-v', '--format', '{{json .BuildCache}}'], { log: this.log('cache') });
+    return new Set(parseCacheRecords(df.output).map((r) => r.id));
+  }
+
+  /** Removes the BuildKit cache records of the heavy fixture that were not there `before` (children first). */
+  private async dropOwnCache(before: ReadonlySet<string>): Promise<void> {
     const docker = this.docker('buildkit');
     const df = await runCommand(docker, ['system', 'df', '-v', '--format', '{{json .BuildCache}}'], { log: this.log('cache') });
-    const ours = ownRecords(parseCacheRecords(df.output), since, HEAVY_CACHE_MARKERS);
+    const ours = ownRecords(parseCacheRecords(df.output), before, HEAVY_CACHE_MARKERS);
     for (const record of ours) {
       await runCommand(docker, ['builder', 'prune', '-af', '--filter', `id=${record.id}`], { log: this.log('cache'), allowFailure: true });
     }

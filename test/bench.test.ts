@@ -87,13 +87,15 @@ describe('bench build cache records', () => {
     { ID: 'debian', Parent: '', Description: 'pulled from debian', CreatedAt: '2026-11-25 20:00:00.000 +0000 UTC' },
     { ID: 'other', Parent: 'debian', Description: 'mount / from exec /bin/sh -c apt-get install python3', CreatedAt: '2026-11-26 04:43:00.000 +0000 UTC' },
     { ID: 'old', Parent: '', Description: 'cython3 of an earlier day', CreatedAt: '2026-11-20 04:43:00.000 +0000 UTC' },
+    { ID: 'imported', Parent: 'pip', Description: 'mount / from exec /bin/sh -c cp', CreatedAt: '2026-11-01 00:00:00.000 +0000 UTC' },
   ]);
 
-  test('only the records created since the start that are, or descend from, a marked record; children first', () => {
+  test('only the records that were not there before and are, or descend from, a marked record; children first', () => {
     const records = parseCacheRecords(json);
-    expect(records[0]).toMatchObject({ id: 'apt', parent: 'debian', created: Date.parse('2026-11-26T04:42:56.074Z') });
-    const ours = ownRecords(records, Date.parse('2026-11-26T04:40:00Z'), ['cython3']);
-    expect(ours.map((r) => r.id)).toEqual(['pip', 'user', 'apt']);
+    expect(records[0]).toEqual({ id: 'apt', parent: 'debian', description: 'mount / from exec /bin/sh -c apt-get install cython3 gcc' });
+    // "imported" kept the creation time of the build that made it (a registry cache import): still ours.
+    const ours = ownRecords(records, new Set(['debian', 'old']), ['cython3']);
+    expect(ours.map((r) => r.id)).toEqual(['imported', 'pip', 'user', 'apt']);
   });
 
   test('an empty cache', () => {
@@ -130,6 +132,7 @@ describe('bench targets', () => {
     expect(legacyEdit.ratio).toBeCloseTo(95 / 160);
     expect(legacyEdit.why).toContain('the dependency install re-ran in 3 of 3 builds after the edit');
     expect(legacyEdit.why).toContain('per-run --label');
+    expect(legacyEdit.why).toContain('not merged at this commit');
     expect(kitEdit).toMatchObject({ met: true, verdict: 'met' });
     expect(legacyNaive).toMatchObject({ met: false });
     expect(legacyNaive.why).toContain('our layout re-ran the dependency install too');

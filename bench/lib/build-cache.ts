@@ -6,8 +6,6 @@ export interface CacheRecord {
   readonly id: string;
   readonly parent: string;
   readonly description: string;
-  /** Milliseconds since the epoch. */
-  readonly created: number;
 }
 
 /** Parses `docker system df -v --format '{{json .BuildCache}}'` (a JSON array; IDs of records in use end with "*"). */
@@ -17,15 +15,16 @@ export function parseCacheRecords(json: string): CacheRecord[] {
     id: String(r.ID ?? '').replace(/\*$/, ''),
     parent: String(r.Parent ?? '').replace(/\*$/, ''),
     description: String(r.Description ?? ''),
-    created: Date.parse(String(r.CreatedAt ?? '').replace(/ \+0000 UTC$/, 'Z').replace(' ', 'T')),
   }));
 }
 
 /**
- * The records created at or after `since` that are ours: their description, or an ancestor's,
- * contains one of the markers. Children come before their parents (the order to prune in).
+ * The records that were not there before (`before`: the IDs listed then) and are ours: their
+ * description, or an ancestor's, contains one of the markers. Children come before their parents
+ * (the order to prune in). (Not by creation time: records imported from a registry's cache keep
+ * the creation time of the build that made them.)
  */
-export function ownRecords(records: readonly CacheRecord[], since: number, markers: readonly string[]): CacheRecord[] {
+export function ownRecords(records: readonly CacheRecord[], before: ReadonlySet<string>, markers: readonly string[]): CacheRecord[] {
   const byId = new Map(records.map((r) => [r.id, r]));
   const mine = (r: CacheRecord): boolean => markers.some((m) => r.description.includes(m));
   const depth = (r: CacheRecord): number => {
@@ -34,7 +33,7 @@ export function ownRecords(records: readonly CacheRecord[], since: number, marke
     return d;
   };
   const ours = records.filter((r) => {
-    if (!(r.created >= since)) return false;
+    if (before.has(r.id)) return false;
     for (let x: CacheRecord | undefined = r, guard = 0; x && guard < 1000; x = byId.get(x.parent), guard++) {
       if (mine(x)) return true;
     }

@@ -53,7 +53,7 @@ function whyMissed(target: Target, figures: Figures): string {
     const runs = dependencyInstallRuns(num);
     if (runs && runs.ran > 0) {
       const legacy = target.numerator.includes('.legacy.')
-        ? ': with the legacy builder the driver\'s per-run --label gives the base image a new ID on every build, so the runtime stage built FROM it misses its cache (issue 9 item 1; the driver change that keeps the label off the cache key is H10\'s, not yet merged)'
+        ? ': with the legacy builder the driver\'s per-run --label gives the base image a new ID on every build, so the runtime stage built FROM it misses its cache (issue 9 item 1: the driver change that keeps the label off the cache key was not merged at this commit)'
         : '';
       return `the dependency install re-ran in ${runs.ran} of ${runs.of} builds after the edit${legacy}`;
     }
