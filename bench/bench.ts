@@ -322,11 +322,16 @@ class Bench {
     }
   }
 
-  /** Removes the images this run produced that nothing tags any more, and the fixtures' own images. */
+  /**
+   * Removes the images this run produced that nothing tags any more, the fixtures' own images, and
+   * the fixtures' BuildKit cache records (their markers are theirs alone; cold builds of the example
+   * leave records that cannot be told from the tests', which the engine's cache GC ages out).
+   */
   public async cleanUp(): Promise<void> {
     for (const fixture of [HEAVY, NAIVE]) {
       if (this.produced.has(fixture)) await this.driver(fixture, 'buildkit', '1000', ['clean'], 'cleanup');
     }
+    if (this.produced.has(HEAVY) || this.produced.has(NAIVE)) await this.dropOwnCache(new Set());
     for (const [fixture, ids] of this.produced) {
       await this.locked(fixture, async () => {
         for (const id of ids) {
