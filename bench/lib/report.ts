@@ -69,7 +69,7 @@ export function renderReport(info: RunInfo, figures: Figures, notes: readonly st
   out.push(`| engine | ${cell(info.engine)} |`);
   out.push(`| legacy builder client | ${cell(info.legacyClient)} |`);
   out.push(`| BuildKit client | ${cell(info.buildkitClient)} |`);
-  out.push(`| benchmark wall time | ${formatValue('seconds', info.totalSeconds)} |`);
+  out.push(`| benchmark wall time | ${formatValue('seconds', info.totalSeconds)} (this process; a --resume run adds to the earlier ones) |`);
   out.push('');
   out.push('## Targets (issue 9, item 6)');
   out.push('');
