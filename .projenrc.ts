@@ -2,6 +2,7 @@ import { javascript, JsonFile, typescript } from 'projen';
 import { API_DOCS_OPTIONS } from './projenrc/api-docs';
 import { addAiRunnerBuild } from './presets/airunner';
 import { addDesktopAppExample } from './presets/desktop-app';
+import { addBenchFixtures } from './bench/fixtures/pipelines';
 import { addGateTasks, MIN_NODE_VERSION } from './presets/gate';
 import { pinProjenActions } from './src/projen/action-pins';
 import { DependabotUpdates } from './src/projen/dependabot';
@@ -97,5 +98,18 @@ addAiRunnerBuild(project, gate);
 addDesktopAppExample(project, gate);
 // Dependabot for every ecosystem the project uses (actions, Dockerfiles, pip manifests, npm).
 new DependabotUpdates(project);
+
+// --- The benchmark (issue 9): npx projen bench; not part of the tests (it builds for real, minutes) ---
+// Its fixture pipelines (bench/fixtures/heavy and its naive layout) are generated like the example's.
+addBenchFixtures(project);
+project.tsconfigDev.addInclude('../bench/**/*.ts');
+project.npmignore?.exclude('/bench/');
+// Its state (for --resume) and the logs of every command it ran.
+project.gitignore.exclude('/bench/.work/');
+project.addTask('bench', {
+  description: 'Benchmark of the build cache design on the real engine; writes bench/RESULTS.md (--quick: one run of each figure; --help)',
+  exec: 'tsx bench/bench.ts',
+  receiveArgs: true,
+});
 
 synthOrExit(project);
