@@ -4,6 +4,7 @@ import {
   copyExample, describeRun, expectFailure, expectSuccess, LABEL_PIPELINE, LABEL_RUN_ID, newRunId, PIPELINE, removeCopies,
   Run, runCommand, runScript, tail,
 } from '../support/docker';
+import { DRIVER_EXIT_CODES } from '../../src/shell/exit-codes';
 import { describeWithPodman, PODMAN, PODMAN_BASE_IMAGE, podmanImageLabel, podmanImages, podmanOk } from '../support/podman';
 
 /*
@@ -125,6 +126,29 @@ describeWithPodman('The example pipeline with DOCKER=podman', () => {
       /^isolation: container desktop-app_package_citest-\S+ \(image localhost\/local\/desktop-app:package_ci\) has no mount or host access \(found: mounts \[\{"Type":"bind","Source":"\/\S+","Destination":"\/mnt\/repository".*; binds \["\/\S+:\/mnt\/repository:\S*"\]\)$/,
     )]);
     expect(run.status).toBe(1);
+  });
+
+  test('a failing build step and a failing packager fail the command with their own exit statuses, naming the log', () => {
+    const broken = copyExample();
+    const edit = (path: string, change: (text: string) => string) => {
+      const file = join(broken, path);
+      const before = readFileSync(file, 'utf8');
+      chmodSync(file, 0o755);
+      writeFileSync(file, change(before));
+      return () => writeFileSync(file, before);
+    };
+    // The CI images of the base and runtime stages are there (the previous tests built them).
+    const restore = edit('package/linux/Dockerfile.package', (text) => `${text}RUN echo planted build failure && exit 3\n`);
+    const step = expectFailure(driver(broken, ['--ci', 'build_package']), 'build_package with a failing RUN');
+    expect(step.status).toBe(DRIVER_EXIT_CODES.stageBuild.code);
+    expect(step.stderr).toContain('building stage package failed; see ./build/build.log');
+    expect(readFileSync(join(broken, 'build/build.log'), 'utf8')).toContain('planted build failure');
+    restore();
+    edit('package/linux/package.sh', (text) => text.replace(/^set -euo pipefail$/m, 'set -euo pipefail\necho planted packager failure >&2; exit 1'));
+    const packager = expectFailure(driver(broken, ['--ci', 'build_package']), 'build_package with a failing package script');
+    expect(packager.status).toBe(DRIVER_EXIT_CODES.packageStep.code);
+    // The run's containers are gone, labelled or not.
+    expect(podmanOk(['ps', '--all', '--quiet', '--filter', `label=${LABEL_PIPELINE}=${PIPELINE}`])).toBe('');
   });
 
   test('smoke and clean: the smoke command runs the package with Podman; clean leaves Podman\'s store as it was (the base image)', () => {

@@ -462,7 +462,7 @@ choose_builder() {
     DOCKER_BUILDKIT=0
   fi
   if [[ "${REQUIRES_BUILDKIT}" == 1 && "${BUILDER}" == legacy ]]; then
-    die "${EXIT_PREREQUISITE}" "the ${PIPELINE_TITLE} Dockerfiles use BuildKit cache mounts, which the legacy builder cannot build; set DOCKER_BUILDKIT=1 with a client that has BuildKit (DOCKER=/usr/bin/docker), or use Podman (DOCKER=podman)"
+    die "${EXIT_PREREQUISITE}" "the ${PIPELINE_TITLE} Dockerfiles use BuildKit cache mounts, which the legacy builder cannot build; set DOCKER_BUILDKIT=1 with a client that has BuildKit (DOCKER=/usr/bin/docker)"
   fi
   export DOCKER_BUILDKIT
 }
