@@ -24,6 +24,7 @@ CONTAINERD_PID_FILE="/var/run/docker/containerd/containerd.pid"
 ROOTFS=""        # temporary debootstrap target, removed on exit
 ENGINE_STATE=""  # "already running" or "started (pid N)", for the summary
 REGISTRY_STATE="" # where the registry answers, for the summary
+PODMAN_STATE=""   # whether Podman is prepared, for the summary
 
 usage() {
   cat <<EOF
@@ -41,6 +42,9 @@ machine (root, no registry), so that 'npx projen test' runs everything:
   4. registry: scripts/registry.sh: a real registry on loopback (\$STAGED_BUILD_REGISTRY,
                default 127.0.0.1:5000) for the publishing tests; its state folder is
                \$REGISTRY_STATE_DIR (scripts/registry-stop.sh stops it again)
+  5. podman:   scripts/podman-engine.sh: Podman as a second engine (apt-get install podman, a
+               containers.conf drop-in, ${IMAGE} loaded into its store; ~15 s the first
+               time, under 1 s again), for test/e2e/podman.test.ts; DOCKER_ENGINE_PODMAN=0 skips it
 
 Idempotent: when everything is present it does nothing. An engine that was
 already running is left alone and not recorded, so the stop script keeps it.
@@ -52,6 +56,7 @@ Environment:
   DOCKER_ENGINE_LOG            apt/debootstrap output    (default /tmp/staged-build-docker-engine.log)
   DOCKER_ENGINE_START_TIMEOUT  seconds to wait for dockerd (default 60)
   DOCKER_ENGINE_MIRROR         Debian mirror for debootstrap (default: from the host's apt sources)
+  DOCKER_ENGINE_PODMAN         1 = also prepare Podman (step 5), 0 = do not (default 1)
 EOF
 }
 
@@ -337,6 +342,23 @@ ensure_registry() {
   fi
 }
 
+# --- step 5: podman -----------------------------------------------------------
+
+# Podman as a second engine: scripts/podman-engine.sh. Like the registry, only fatal where this
+# script can install packages (root on Debian); elsewhere the Podman tests simply cannot run.
+ensure_podman() {
+  PODMAN_STATE="skipped (DOCKER_ENGINE_PODMAN=0)"
+  [[ "${DOCKER_ENGINE_PODMAN:-1}" != 0 ]] || return 0
+  if bash "$(dirname "${BASH_SOURCE[0]}")/podman-engine.sh"; then
+    PODMAN_STATE="ready"
+  elif is_root && is_debian; then
+    die "Podman could not be prepared (see above); fix the cause and rerun, or set DOCKER_ENGINE_PODMAN=0"
+  else
+    PODMAN_STATE="not prepared (see above)"
+    log "podman: not prepared; the Podman tests need it (scripts/podman-engine.sh)"
+  fi
+}
+
 main() {
   parse_args "$@"
   local start
@@ -355,9 +377,10 @@ main() {
   fi
   ensure_base_image
   ensure_registry
+  ensure_podman
   local version
   version="$("$(docker_client)" version --format '{{.Server.Version}}' 2>/dev/null || echo '?')"
-  log "ready in $(elapsed "$start"): engine $version ${ENGINE_STATE}, image $IMAGE present, registry ${REGISTRY_STATE}"
+  log "ready in $(elapsed "$start"): engine $version ${ENGINE_STATE}, image $IMAGE present, registry ${REGISTRY_STATE}, podman ${PODMAN_STATE}"
 }
 
 main "$@"

@@ -250,3 +250,53 @@ describe('registry.sh and registry-stop.sh: a real registry on loopback, stopped
     }
   });
 });
+
+/** Podman is ready here when podman-engine.sh ran (scripts/docker-engine.sh step 5). */
+const PODMAN_READY = spawnSync('podman', ['image', 'exists', 'docker.io/library/debian:bookworm-slim']).status === 0
+  && spawnSync('docker', ['image', 'inspect', 'debian:bookworm-slim']).status === 0;
+const podmanTest = PODMAN_READY && IS_ROOT ? test : test.skip;
+
+describe('podman-engine.sh: Podman as a second engine, idempotent, never touching what it does not own', () => {
+  test('--help names the three steps and the variables', () => {
+    const help = runScript('podman-engine.sh', tempDir(), { args: ['--help'] });
+    expect(help.status).toBe(0);
+    for (const text of ['1. package: apt-get install podman', '2. config:', 'default_ulimits = []', '3. image:', 'podman load', 'PODMAN_ENGINE_CONF_DIR']) {
+      expect(help.stdout).toContain(text);
+    }
+    expect(runScript('podman-engine.sh', tempDir(), { args: ['--bogus'] }).stderr).toContain("unknown argument '--bogus'");
+  });
+
+  podmanTest('writes its drop-in, finds the base image loaded, proves that podman run works; a second run changes nothing', () => {
+    const confDir = join(tempDir(), 'containers.conf.d');
+    const env = { PODMAN_ENGINE_CONF_DIR: confDir };
+    const first = runScript('podman-engine.sh', tempDir(), { env });
+    expect(first.stderr).toBe('');
+    expect(first.status).toBe(0);
+    expect(first.stdout).toContain(`config: wrote ${confDir}/staged-build.conf (default_ulimits = [])`);
+    expect(first.stdout).toMatch(/image: docker\.io\/library\/debian:bookworm-slim (already in Podman's store \([0-9a-f]{12}\)|loaded in [\d.]+s)/);
+    expect(first.stdout).toMatch(/ready in [\d.]+s: podman version \d+\.\d+\.\d+, image docker\.io\/library\/debian:bookworm-slim present, 'podman run' works/);
+    const conf = readFileSync(join(confDir, 'staged-build.conf'), 'utf8');
+    expect(conf).toMatch(/^\[containers\]\ndefault_ulimits = \[\]\n$/m);
+    const again = runScript('podman-engine.sh', tempDir(), { env });
+    expect(again.status).toBe(0);
+    expect(again.stdout).toContain(`config: ${confDir}/staged-build.conf already present`);
+    expect(again.stdout).toMatch(/image: docker\.io\/library\/debian:bookworm-slim already in Podman's store/);
+    // A drop-in someone changed is written again.
+    writeFileSync(join(confDir, 'staged-build.conf'), '[containers]\n');
+    expect(runScript('podman-engine.sh', tempDir(), { env }).stdout).toContain('config: wrote');
+  });
+
+  podmanTest('no base image in the Docker engine to load: one line naming the fix', () => {
+    const run = runScript('podman-engine.sh', tempDir(), {
+      env: { PODMAN_ENGINE_CONF_DIR: join(tempDir(), 'conf.d'), DOCKER_ENGINE_DOCKER: '/bin/false' },
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim()).toBe('error: the Docker engine has no debian:bookworm-slim to load into Podman; run scripts/docker-engine.sh first');
+  });
+
+  test('docker-engine.sh --help lists it as step 5, and DOCKER_ENGINE_PODMAN (0 skips it)', () => {
+    const help = runScript('docker-engine.sh', tempDir(), { args: ['--help'] });
+    expect(help.stdout).toContain('5. podman:   scripts/podman-engine.sh');
+    expect(help.stdout).toContain('DOCKER_ENGINE_PODMAN');
+  });
+});

@@ -14,7 +14,7 @@ export const DRIVER_SNIPPETS = [
 ] as const;
 
 /** Snippets the driver shares with the validation script (functions of the model's data). */
-export const SHARED_SNIPPETS = ['env-file', 'image-name', 'smoke-output'] as const;
+export const SHARED_SNIPPETS = ['env-file', 'image-name', 'smoke-output', 'engine'] as const;
 
 /**
  * The text of the build driver (`docker.sh`): header, the model and the exit statuses as bash data,

@@ -279,6 +279,19 @@ output_tail() {
   fi
 }
 
+# --- Engine: Docker or Podman ---
+
+# engine_of CLIENT: prints "podman" when CLIENT is Podman (also behind a wrapper named docker, such
+# as podman-docker), else "docker". `version` is a command every client has and that touches no
+# container; Podman's names its client "Podman Engine".
+engine_of() {
+  if "$1" version 2>/dev/null | grep 'Podman Engine' >/dev/null; then
+    printf 'podman\n'
+  else
+    printf 'docker\n'
+  fi
+}
+
 # --- Build driver: output and logging ---
 
 # Only the run that holds the checkout lock writes the build log (take_checkout_lock sets
@@ -425,18 +438,42 @@ create_env_file() {
   say "Created .env with HOST_UID=$(id -u) HOST_GID=$(id -g) (the current user); edit it to use other IDs."
 }
 
+# ENGINE (docker or podman) and BUILDER, detected once per run; what differs by builder reads BUILDER:
+#   buildkit  Docker with BuildKit (DOCKER_BUILDKIT=1, or by default when buildx is present)
+#   legacy    Docker's legacy builder (DOCKER_BUILDKIT=0, or no buildx)
+#   buildah   Podman, whatever DOCKER_BUILDKIT says: it takes the legacy builder's options here
+#             (no --progress, no inline cache, no --cache-from) and builds RUN --mount=type=cache.
 choose_builder() {
   if [[ -n "${DOCKER_BUILDKIT:-}" ]]; then
     [[ "${DOCKER_BUILDKIT}" == 0 || "${DOCKER_BUILDKIT}" == 1 ]] || die "${EXIT_SETTINGS}" "DOCKER_BUILDKIT='${DOCKER_BUILDKIT}' must be 0 or 1"
+  fi
+  ENGINE=docker
+  if command -v "${DOCKER}" >/dev/null 2>&1; then ENGINE=$(engine_of "${DOCKER}"); fi
+  if [[ "${ENGINE}" == podman ]]; then
+    BUILDER=buildah
+    DOCKER_BUILDKIT=0
+  elif [[ -n "${DOCKER_BUILDKIT:-}" ]]; then
+    BUILDER=$([[ "${DOCKER_BUILDKIT}" == 1 ]] && echo buildkit || echo legacy)
   elif command -v "${DOCKER}" >/dev/null 2>&1 && "${DOCKER}" buildx version >/dev/null 2>&1; then
+    BUILDER=buildkit
     DOCKER_BUILDKIT=1
   else
+    BUILDER=legacy
     DOCKER_BUILDKIT=0
   fi
-  if [[ "${REQUIRES_BUILDKIT}" == 1 && "${DOCKER_BUILDKIT}" == 0 ]]; then
+  if [[ "${REQUIRES_BUILDKIT}" == 1 && "${BUILDER}" == legacy ]]; then
     die "${EXIT_PREREQUISITE}" "the ${PIPELINE_TITLE} Dockerfiles use BuildKit cache mounts, which the legacy builder cannot build; set DOCKER_BUILDKIT=1 with a client that has BuildKit (DOCKER=/usr/bin/docker)"
   fi
   export DOCKER_BUILDKIT
+}
+
+# The builder's name for the run's first line.
+builder_title() {
+  case "${BUILDER}" in
+    buildkit) printf 'BuildKit' ;;
+    legacy) printf 'legacy builder' ;;
+    buildah) printf 'buildah (Podman)' ;;
+  esac
 }
 
 check_prerequisites() {
@@ -854,8 +891,8 @@ build_stage() {
   # BuildKit: plain progress for a readable log, and the cache metadata in the image, so that the
   # registry's copy can serve as the build cache of a later run on another machine. Legacy builder:
   # remove the intermediate container of a failed step too, so that a failure leaves nothing
-  # unlabelled behind.
-  if [[ "${DOCKER_BUILDKIT}" == 1 ]]; then
+  # unlabelled behind. Podman's buildah takes the legacy builder's options (see choose_builder).
+  if [[ "${BUILDER}" == buildkit ]]; then
     args+=(--progress=plain --build-arg BUILDKIT_INLINE_CACHE=1)
     cache_from_args "${image}" "${tag}"
   else
@@ -1386,8 +1423,9 @@ Options (in any order, before or after the command):
   -h, --help       this text
 
 Environment:
-  DOCKER           docker client to use (default: docker on PATH)
-  DOCKER_BUILDKIT  1 = BuildKit, 0 = legacy builder (default: BuildKit when buildx is present)
+  DOCKER           docker client to use (default: docker on PATH); DOCKER=podman builds with Podman
+  DOCKER_BUILDKIT  1 = BuildKit, 0 = legacy builder (default: BuildKit when buildx is present);
+                   Podman ignores it (it builds with buildah)
   BUILD_REGISTRY   the registry, as --registry (the option wins)
   HOST_UID, HOST_GID
                    IDs for the image user and the files written to ./dist and ./build.
@@ -1480,7 +1518,7 @@ main() {
   if [[ "${DRY_RUN}" == 0 && "${COMMAND}" != shell ]]; then take_checkout_lock; fi
   resolve_ids
   if [[ "${COMMAND}" != clean ]]; then prepare_output_dirs; fi
-  say "${PIPELINE_TITLE}: ${COMMAND}${OPERANDS[*]:+ ${OPERANDS[*]}}, ${MODE} mode, $([[ "${DOCKER_BUILDKIT}" == 1 ]] && echo BuildKit || echo 'legacy builder'), docker client ${DOCKER}, IDs ${HOST_UID}:${HOST_GID}${REGISTRY:+, registry ${REGISTRY}}$([[ "${DRY_RUN}" == 1 ]] && echo ', dry run')"
+  say "${PIPELINE_TITLE}: ${COMMAND}${OPERANDS[*]:+ ${OPERANDS[*]}}, ${MODE} mode, $(builder_title), docker client ${DOCKER}, IDs ${HOST_UID}:${HOST_GID}${REGISTRY:+, registry ${REGISTRY}}$([[ "${DRY_RUN}" == 1 ]] && echo ', dry run')"
 
   case "${COMMAND}" in build | build_*) preflight_before_build "${COMMAND}" ;; esac
   case "${COMMAND}" in

@@ -22,8 +22,8 @@ build_stage() {
   # BuildKit: plain progress for a readable log, and the cache metadata in the image, so that the
   # registry's copy can serve as the build cache of a later run on another machine. Legacy builder:
   # remove the intermediate container of a failed step too, so that a failure leaves nothing
-  # unlabelled behind.
-  if [[ "${DOCKER_BUILDKIT}" == 1 ]]; then
+  # unlabelled behind. Podman's buildah takes the legacy builder's options (see choose_builder).
+  if [[ "${BUILDER}" == buildkit ]]; then
     args+=(--progress=plain --build-arg BUILDKIT_INLINE_CACHE=1)
     cache_from_args "${image}" "${tag}"
   else

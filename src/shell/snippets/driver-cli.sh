@@ -44,8 +44,9 @@ Options (in any order, before or after the command):
   -h, --help       this text
 
 Environment:
-  DOCKER           docker client to use (default: docker on PATH)
-  DOCKER_BUILDKIT  1 = BuildKit, 0 = legacy builder (default: BuildKit when buildx is present)
+  DOCKER           docker client to use (default: docker on PATH); DOCKER=podman builds with Podman
+  DOCKER_BUILDKIT  1 = BuildKit, 0 = legacy builder (default: BuildKit when buildx is present);
+                   Podman ignores it (it builds with buildah)
   BUILD_REGISTRY   the registry, as --registry (the option wins)
   HOST_UID, HOST_GID
                    IDs for the image user and the files written to ./dist and ./build.
@@ -138,7 +139,7 @@ main() {
   if [[ "${DRY_RUN}" == 0 && "${COMMAND}" != shell ]]; then take_checkout_lock; fi
   resolve_ids
   if [[ "${COMMAND}" != clean ]]; then prepare_output_dirs; fi
-  say "${PIPELINE_TITLE}: ${COMMAND}${OPERANDS[*]:+ ${OPERANDS[*]}}, ${MODE} mode, $([[ "${DOCKER_BUILDKIT}" == 1 ]] && echo BuildKit || echo 'legacy builder'), docker client ${DOCKER}, IDs ${HOST_UID}:${HOST_GID}${REGISTRY:+, registry ${REGISTRY}}$([[ "${DRY_RUN}" == 1 ]] && echo ', dry run')"
+  say "${PIPELINE_TITLE}: ${COMMAND}${OPERANDS[*]:+ ${OPERANDS[*]}}, ${MODE} mode, $(builder_title), docker client ${DOCKER}, IDs ${HOST_UID}:${HOST_GID}${REGISTRY:+, registry ${REGISTRY}}$([[ "${DRY_RUN}" == 1 ]] && echo ', dry run')"
 
   case "${COMMAND}" in build | build_*) preflight_before_build "${COMMAND}" ;; esac
   case "${COMMAND}" in

@@ -52,18 +52,42 @@ create_env_file() {
   say "Created .env with HOST_UID=$(id -u) HOST_GID=$(id -g) (the current user); edit it to use other IDs."
 }
 
+# ENGINE (docker or podman) and BUILDER, detected once per run; what differs by builder reads BUILDER:
+#   buildkit  Docker with BuildKit (DOCKER_BUILDKIT=1, or by default when buildx is present)
+#   legacy    Docker's legacy builder (DOCKER_BUILDKIT=0, or no buildx)
+#   buildah   Podman, whatever DOCKER_BUILDKIT says: it takes the legacy builder's options here
+#             (no --progress, no inline cache, no --cache-from) and builds RUN --mount=type=cache.
 choose_builder() {
   if [[ -n "${DOCKER_BUILDKIT:-}" ]]; then
     [[ "${DOCKER_BUILDKIT}" == 0 || "${DOCKER_BUILDKIT}" == 1 ]] || die "${EXIT_SETTINGS}" "DOCKER_BUILDKIT='${DOCKER_BUILDKIT}' must be 0 or 1"
+  fi
+  ENGINE=docker
+  if command -v "${DOCKER}" >/dev/null 2>&1; then ENGINE=$(engine_of "${DOCKER}"); fi
+  if [[ "${ENGINE}" == podman ]]; then
+    BUILDER=buildah
+    DOCKER_BUILDKIT=0
+  elif [[ -n "${DOCKER_BUILDKIT:-}" ]]; then
+    BUILDER=$([[ "${DOCKER_BUILDKIT}" == 1 ]] && echo buildkit || echo legacy)
   elif command -v "${DOCKER}" >/dev/null 2>&1 && "${DOCKER}" buildx version >/dev/null 2>&1; then
+    BUILDER=buildkit
     DOCKER_BUILDKIT=1
   else
+    BUILDER=legacy
     DOCKER_BUILDKIT=0
   fi
-  if [[ "${REQUIRES_BUILDKIT}" == 1 && "${DOCKER_BUILDKIT}" == 0 ]]; then
+  if [[ "${REQUIRES_BUILDKIT}" == 1 && "${BUILDER}" == legacy ]]; then
     die "${EXIT_PREREQUISITE}" "the ${PIPELINE_TITLE} Dockerfiles use BuildKit cache mounts, which the legacy builder cannot build; set DOCKER_BUILDKIT=1 with a client that has BuildKit (DOCKER=/usr/bin/docker)"
   fi
   export DOCKER_BUILDKIT
+}
+
+# The builder's name for the run's first line.
+builder_title() {
+  case "${BUILDER}" in
+    buildkit) printf 'BuildKit' ;;
+    legacy) printf 'legacy builder' ;;
+    buildah) printf 'buildah (Podman)' ;;
+  esac
 }
 
 check_prerequisites() {

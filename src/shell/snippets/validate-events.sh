@@ -8,32 +8,67 @@
 set -euo pipefail
 # --- Validation: containers of the run ---
 
-# One event per line, fields separated by '|' (no name, image or ID holds one); empty fields stay.
-readonly EVENT_FORMAT='{{.Type}}|{{.Action}}|{{.Actor.ID}}|{{.TimeNano}}|{{index .Actor.Attributes "name"}}|{{index .Actor.Attributes "image"}}|{{index .Actor.Attributes "container"}}'
-
-# What is inspected in each container: one KEY=VALUE per line; see inspection_problems.
-readonly CONTAINER_INSPECT_FORMAT='mounts={{json .Mounts}}
+# What the watch reads differs by engine (ENGINE, from engine_of); set once by use_engine_formats:
+#   EVENT_FORMAT              one event per line, fields separated by '|' (no name, image or ID
+#                             holds one; empty fields stay): type|action|ID|time (ns)|name|image|container
+#   EVENT_ACTIONS             the actions watched (Docker's exec_create is Podman's exec)
+#   CONTAINER_INSPECT_FORMAT  one KEY=VALUE per line; see inspection_problems
+use_engine_formats() {
+  local host_mounts device_requests
+  case "$1" in
+    docker)
+      EVENT_FORMAT='{{.Type}}|{{.Action}}|{{.Actor.ID}}|{{.TimeNano}}|{{index .Actor.Attributes "name"}}|{{index .Actor.Attributes "image"}}|{{index .Actor.Attributes "container"}}'
+      EVENT_ACTIONS=(create start exec_create mount)
+      host_mounts='{{json .HostConfig.Mounts}}'
+      device_requests='{{json .HostConfig.DeviceRequests}}'
+      ;;
+    podman)
+      # A volume's name is its ID; Podman has no volume mount event (a container's volumes are in
+      # its .Mounts), and no HostConfig.Mounts or DeviceRequests (its .Mounts lists --mount ones too).
+      EVENT_FORMAT='{{.Type}}|{{.Status}}|{{if eq .Type "volume"}}{{.Name}}{{else}}{{.ID}}{{end}}|{{.Time.UnixNano}}|{{.Name}}|{{.Image}}|'
+      EVENT_ACTIONS=(create start exec)
+      host_mounts=null
+      device_requests=null
+      ;;
+  esac
+  CONTAINER_INSPECT_FORMAT="mounts={{json .Mounts}}
 binds={{json .HostConfig.Binds}}
-host-mounts={{json .HostConfig.Mounts}}
+host-mounts=${host_mounts}
 tmpfs={{json .HostConfig.Tmpfs}}
 volumes-from={{json .HostConfig.VolumesFrom}}
 privileged={{.HostConfig.Privileged}}
 devices={{json .HostConfig.Devices}}
-device-requests={{json .HostConfig.DeviceRequests}}
+device-requests=${device_requests}
 cap-add={{json .HostConfig.CapAdd}}
 security-opt={{json .HostConfig.SecurityOpt}}
 network={{.HostConfig.NetworkMode}}
 pid={{.HostConfig.PidMode}}
 ipc={{.HostConfig.IpcMode}}
 uts={{.HostConfig.UTSMode}}
-userns={{.HostConfig.UsernsMode}}'
+userns={{.HostConfig.UsernsMode}}"
+}
+
+# Docker's, until main has asked the client (engine_of).
+ENGINE=docker
+use_engine_formats docker
+
+# The --filter event=... options of the watched actions.
+event_filters() {
+  local action
+  for action in "${EVENT_ACTIONS[@]}"; do printf -- '--filter\nevent=%s\n' "${action}"; done
+}
 
 # How long to wait for the listener to see the script's own marker volumes.
 readonly WATCH_TIMEOUT_SECONDS=30
 
 # The engine's clock (events are timed by it): RFC 3339 text, and nanoseconds since the epoch.
+# Podman has no daemon: its events are timed by this host's clock.
 engine_time() {
-  "${DOCKER}" info --format '{{.SystemTime}}'
+  if [[ "${ENGINE}" == podman ]]; then
+    date -u +%Y-%m-%dT%H:%M:%S.%NZ
+  else
+    "${DOCKER}" info --format '{{.SystemTime}}'
+  fi
 }
 
 to_nanoseconds() {
@@ -55,8 +90,9 @@ start_watch() {
   CLOCK_SKEW_NS=0
   if engine_ns=$(to_nanoseconds "${WATCH_START}"); then CLOCK_SKEW_NS=$(($(date +%s%N) - engine_ns)); fi
   mkfifo "${WATCH_DIR}/stream"
-  "${DOCKER}" events --since "${WATCH_START}" --filter type=container --filter type=volume \
-    --filter event=create --filter event=start --filter event=exec_create --filter event=mount \
+  local filters=()
+  mapfile -t filters < <(event_filters)
+  "${DOCKER}" events --since "${WATCH_START}" --filter type=container --filter type=volume "${filters[@]}" \
     --format "${EVENT_FORMAT}" >"${WATCH_DIR}/stream" 2>"${WATCH_DIR}/events.err" &
   EVENTS_PID=$!
   record_events <"${WATCH_DIR}/stream" &
@@ -78,7 +114,7 @@ record_events() {
         printf '%s\n' "${id}" >>"${WATCH_DIR}/started"
         count_container "${id}" "${at}" "${name}" "${image}"
         ;;
-      container/exec_create*) count_container "${id}" "${at}" "${name}" "${image}" ;;
+      container/exec_create* | container/exec) count_container "${id}" "${at}" "${name}" "${image}" ;;
       volume/mount) printf '%s %s\n' "${container}" "${id}" >>"${WATCH_DIR}/volume-mounts" ;;
       volume/create) printf '%s\n' "${id}" >>"${WATCH_DIR}/volumes" ;;
     esac
@@ -144,21 +180,26 @@ stop_listener() {
 # is inspected now if it still exists. (The engine keeps only its last 256 events, so for a long
 # run this covers the end only; the live listener is the main record.)
 replay_events() {
-  local type action id at name image container missed=0
+  local type action id at name image container missed=0 end_ns filters=() window=()
+  end_ns=$(to_nanoseconds "${WATCH_END}") || end_ns=''
+  mapfile -t filters < <(event_filters)
+  # Podman 4.3 returns nothing for an --until in the past: it reads to the end, and the times decide.
+  if [[ "${ENGINE}" == podman ]]; then window=(--stream=false); else window=(--until "${WATCH_END}"); fi
   while IFS='|' read -r type action id at name image container; do
+    if [[ -n "${end_ns}" && "${at}" =~ ^[0-9]+$ ]] && ((at > end_ns)); then continue; fi
     case "${type}/${action}" in
       container/start) grep -qxF "${id}" "${WATCH_DIR}/started" || printf '%s\n' "${id}" >>"${WATCH_DIR}/started" ;;
     esac
     case "${type}/${action}" in
-      container/create | container/start | container/exec_create*)
+      container/create | container/start | container/exec_create* | container/exec)
         if ! grep -q "^${id} " "${WATCH_DIR}/created"; then
           missed=$((missed + 1))
           count_container "${id}" "${at}" "${name}" "${image}"
         fi
         ;;
     esac
-  done < <("${DOCKER}" events --since "${WATCH_START}" --until "${WATCH_END}" --filter type=container \
-    --filter event=create --filter event=start --filter event=exec_create --format "${EVENT_FORMAT}" 2>/dev/null || true)
+  done < <("${DOCKER}" events --since "${WATCH_START}" "${window[@]}" --filter type=container \
+    "${filters[@]}" --format "${EVENT_FORMAT}" 2>/dev/null || true)
   check "isolation: the engine's replay of the run's events holds no container the listener missed (missed ${missed})" \
     test "${missed}" == 0
 }

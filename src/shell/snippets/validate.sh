@@ -297,6 +297,8 @@ main() {
   DOCKER=$(realpath -- "${real}")
   cd "$(dirname "${BASH_SOURCE[0]}")/${ROOT_FROM_SCRIPT}"
   "${DOCKER}" info >/dev/null 2>&1 || die "cannot reach the Docker engine with '${DOCKER}'; start dockerd or set DOCKER_HOST"
+  ENGINE=$(engine_of "${DOCKER}")
+  use_engine_formats "${ENGINE}"
   [[ -x "${DRIVER}" ]] || die "build driver '${DRIVER}' is missing or not executable; run 'npx projen' or pass --driver PATH"
   local tool
   for tool in mkfifo realpath date find tac sha256sum tar python3; do
