@@ -51,7 +51,7 @@ Environment:
                    IDs for the image user and the files written to ./dist and ./build.
                    Precedence: environment, then .env, then the current user (id -u / id -g).
                    .env is created from id -u / id -g when missing.
-  BUILD_RUN_ID     label value ${LABEL_RUN_ID} put on every image and container (default: time and PID)
+  BUILD_RUN_ID     the run's ID: label ${LABEL_RUN_ID} on its containers, ./${RUN_RECORD_DIR}/<ID>.tsv (default: time and PID)
   KEEP_CONTAINERS  1 = keep the package and smoke-check containers after the run
   SMOKE_TIMEOUT    seconds the smoke check may take (default 300)
 
