@@ -5,6 +5,7 @@ import { RUN_MARKER_PREFIX } from '../shell/run-marker';
 import { driverExitCodes } from '../shell/exit-codes';
 import { asAndClause } from '../model/shell-syntax';
 import { VALIDATION_RESULTS_LOG } from '../shell/validation-script';
+import { metricsSection } from './metrics-doc';
 import { bundleSection, preflightSection } from './preflight-doc';
 import { publishSection, smokeRunSection } from './publish-doc';
 import { DocumentedWorkflows, workflowSection } from './workflow-doc';
@@ -100,6 +101,7 @@ export function renderBuildDoc(pipeline: Pipeline, workflows: DocumentedWorkflow
     '`DOCKER=/path/to/docker` selects the client. BuildKit is used when `docker buildx` is present or `DOCKER_BUILDKIT=1`;',
     'otherwise the legacy builder (`DOCKER_BUILDKIT=0`). The generated Dockerfiles work with both.',
     '',
+    ...metricsSection(pipeline),
     ...smokeRunSection(pipeline),
     ...publishSection(pipeline),
   );
