@@ -11,6 +11,8 @@ export * from './model/generated-marker';
 export * from './model/python-dependencies';
 export * from './model/python-checks';
 export * from './model/smoke-check';
+export * from './model/cache-mounts';
+export * from './model/size-budget';
 // Packagers.
 export * from './packagers/pyinstaller';
 export * from './packagers/pyinstaller-bundle';
