@@ -152,7 +152,7 @@ export const AIRUNNER_STAGES: readonly StageDefinition[] = [
       // pyinstaller==6.12.0 from the same resolution. Not editable: the package stage copies src/.
       // The original's follow-up unpinned upgrades (-U langchain-community mediapipe timm) are left
       // out: they made the build unreproducible; pin such versions in setup.py instead.
-      Step.run(['mkdir -p src', `python3 -m pip install --user --no-cache-dir '.[all_dev]'`], { cacheDirectories: [`${HOME}/.cache/pip`] }),
+      Step.run(['mkdir -p src', `python3 -m pip install --user '.[all_dev]'`], { cacheDirectories: [`${HOME}/.cache/pip`] }),
       Step.run('python3 -m nltk.downloader -d "$NLTK_DATA" punkt stopwords'),
     ],
   },

@@ -11,6 +11,8 @@ const USER = 'appuser';
 const WORKDIR = '/app';
 /** Where the runtime stage installs the dependencies; the zipapp bundles this folder. */
 const DEPENDENCIES = `/home/${USER}/.local/share/desktop-app/python`;
+/** pip's cache while the runtime stage installs (a BuildKit cache mount). */
+const PIP_CACHE = `/home/${USER}/.cache/pip`;
 
 export const DESKTOP_APP_STAGES: readonly StageDefinition[] = [
   {
@@ -39,7 +41,8 @@ export const DESKTOP_APP_STAGES: readonly StageDefinition[] = [
       // The dependency manifest and the local packages it names; the application's sources come later.
       Step.copy('requirements.txt', `${WORKDIR}/`),
       Step.copy('libs/', `${WORKDIR}/libs/`),
-      Step.run(`python3 -m pip install --no-index --no-build-isolation --no-cache-dir --target ${DEPENDENCIES} -r requirements.txt`),
+      // pip's cache: a cache mount with BuildKit, emptied before the layer is written without it.
+      Step.run(`python3 -m pip install --no-index --no-build-isolation --cache-dir ${PIP_CACHE} --target ${DEPENDENCIES} -r requirements.txt`, { cacheDirectories: [PIP_CACHE] }),
     ],
   },
   {

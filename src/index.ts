@@ -14,6 +14,8 @@ export * from './model/python-on-path';
 export * from './model/repository-sources';
 export * from './model/smoke-check';
 export * from './model/platform-target';
+export * from './model/cache-mounts';
+export * from './model/size-budget';
 // Packagers.
 export * from './packagers/pyinstaller';
 export * from './packagers/pyinstaller-bundle';

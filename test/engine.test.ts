@@ -5,7 +5,6 @@ import { runSnippets } from './support/bash';
 import { REPO_ROOT } from './support/project';
 import { tempFolder } from './support/temp';
 import { BUILDERS } from '../src/docs/engine-doc';
-import { DRIVER_EXIT_CODES } from '../src/shell/exit-codes';
 
 /*
  * The engine and the builder, chosen once per run (engine.sh's engine_of, driver-settings.sh's
@@ -41,9 +40,9 @@ function fakeClient(output: string, buildx = false): string {
 }
 
 function chooseBuilder(client: string, vars: Record<string, string> = {}, env: Record<string, string> = {}) {
-  return runSnippets(['driver-log', 'engine', 'driver-settings', 'driver-cli'], 'choose_builder; printf "%s %s %s\\n" "${ENGINE}" "${BUILDER}" "${DOCKER_BUILDKIT}"; builder_title', {
+  return runSnippets(['driver-log', 'engine', 'driver-settings', 'driver-cli'], 'choose_builder; printf "%s %s %s %s\\n" "${ENGINE}" "${BUILDER}" "${DOCKER_BUILDKIT}" "${CACHE_MOUNTS}"; builder_title', {
     cwd: tempFolder('engine'),
-    vars: { DOCKER: client, REQUIRES_BUILDKIT: '0', PIPELINE_TITLE: 'Example', DRIVER_PATH: './bin/docker.sh', ...vars },
+    vars: { DOCKER: client, PIPELINE_TITLE: 'Example', DRIVER_PATH: './bin/docker.sh', ...vars },
     env,
   });
 }
@@ -67,21 +66,18 @@ describe('engine_of tells Podman from Docker by what the client says', () => {
 });
 
 describe('choose_builder: one builder per run, from the engine', () => {
-  test('Podman builds with buildah, whatever DOCKER_BUILDKIT says, and may build cache mounts', () => {
+  test('Podman builds with buildah, whatever DOCKER_BUILDKIT says, from the plain Dockerfiles', () => {
     for (const buildkit of ['', '0', '1']) {
-      const run = chooseBuilder(fakeClient(VERSION_OUTPUT.podman, true), { REQUIRES_BUILDKIT: '1' }, { DOCKER_BUILDKIT: buildkit });
+      const run = chooseBuilder(fakeClient(VERSION_OUTPUT.podman, true), {}, { DOCKER_BUILDKIT: buildkit });
       expect(run.stderr).toBe('');
-      expect(run.stdout).toBe('podman buildah 0\nbuildah (Podman)');
+      expect(run.stdout).toBe('podman buildah 0 0\nbuildah (Podman)');
     }
   });
 
-  test('Docker: BuildKit with buildx or DOCKER_BUILDKIT=1, else the legacy builder, which refuses cache mounts', () => {
-    expect(chooseBuilder(fakeClient(VERSION_OUTPUT.docker, true)).stdout).toBe('docker buildkit 1\nBuildKit');
-    expect(chooseBuilder(fakeClient(VERSION_OUTPUT.docker, false)).stdout).toBe('docker legacy 0\nlegacy builder');
-    expect(chooseBuilder(fakeClient(VERSION_OUTPUT.docker, false), {}, { DOCKER_BUILDKIT: '1' }).stdout).toBe('docker buildkit 1\nBuildKit');
-    const refused = chooseBuilder(fakeClient(VERSION_OUTPUT.docker, false), { REQUIRES_BUILDKIT: '1' });
-    expect(refused.status).toBe(DRIVER_EXIT_CODES.prerequisite.code);
-    expect(refused.stderr).toContain('use BuildKit cache mounts, which the legacy builder cannot build; set DOCKER_BUILDKIT=1');
+  test('Docker: BuildKit (with the cache-mount renderings) with buildx or DOCKER_BUILDKIT=1, else the legacy builder (plain renderings)', () => {
+    expect(chooseBuilder(fakeClient(VERSION_OUTPUT.docker, true)).stdout).toBe('docker buildkit 1 1\nBuildKit');
+    expect(chooseBuilder(fakeClient(VERSION_OUTPUT.docker, false)).stdout).toBe('docker legacy 0 0\nlegacy builder');
+    expect(chooseBuilder(fakeClient(VERSION_OUTPUT.docker, false), {}, { DOCKER_BUILDKIT: '1' }).stdout).toBe('docker buildkit 1 1\nBuildKit');
   });
 
   test('the docs list exactly the builders choose_builder chooses', () => {

@@ -100,14 +100,18 @@ describe('the linters can fail', () => {
 });
 
 describe('generated Dockerfiles: no dockerfile-utils error or warning', () => {
-  test('both pipelines generate three Dockerfiles each', () => {
+  test('both pipelines generate three Dockerfiles each, and the BuildKit renderings (cache mounts) of base and runtime', () => {
     expect(DOCKERFILES).toEqual([
       'examples/desktop-app/package/linux/Dockerfile.base',
+      'examples/desktop-app/package/linux/Dockerfile.base.buildkit',
       'examples/desktop-app/package/linux/Dockerfile.package',
       'examples/desktop-app/package/linux/Dockerfile.runtime',
+      'examples/desktop-app/package/linux/Dockerfile.runtime.buildkit',
       'package/linux/Dockerfile.base',
+      'package/linux/Dockerfile.base.buildkit',
       'package/linux/Dockerfile.package',
       'package/linux/Dockerfile.runtime',
+      'package/linux/Dockerfile.runtime.buildkit',
     ]);
   });
 

@@ -81,7 +81,6 @@ function expectedData(model: Pipeline): string[] {
     ['PIPELINE', model.name], ['PIPELINE_TITLE', model.title], ['PACKAGER', model.props.packager.name], ['PACKAGE_STAGE', pkg.name],
     ['PACKAGE_SCRIPT', model.packageScriptPath], ['PACKAGE_DIR', ctx.packageDir], ['ARTIFACT', model.artifactPath], ['CHECKSUM', model.checksumPath],
     ['BUILD_LOG', model.buildLogPath], ['PACKAGER_LOG', model.packagerLogPath], ['DEFAULT_IMAGE_ID', model.userOf(pkg)?.defaultId ?? '1000'],
-    ['REQUIRES_BUILDKIT', model.requiresBuildKit ? '1' : '0'],
     ['LABEL_PIPELINE', model.labelKeys.pipeline], ['LABEL_STAGE', model.labelKeys.stage], ['LABEL_RUN_ID', model.labelKeys.runId],
     ['STAGES', model.stages.map((s) => s.name).join('\n')],
   ];
@@ -106,7 +105,7 @@ function expectedData(model: Pipeline): string[] {
 const DUMP = `
 dump() {
   local s m
-  for v in PIPELINE PIPELINE_TITLE PACKAGER PACKAGE_STAGE PACKAGE_SCRIPT PACKAGE_DIR ARTIFACT CHECKSUM BUILD_LOG PACKAGER_LOG DEFAULT_IMAGE_ID REQUIRES_BUILDKIT LABEL_PIPELINE LABEL_STAGE LABEL_RUN_ID; do
+  for v in PIPELINE PIPELINE_TITLE PACKAGER PACKAGE_STAGE PACKAGE_SCRIPT PACKAGE_DIR ARTIFACT CHECKSUM BUILD_LOG PACKAGER_LOG DEFAULT_IMAGE_ID LABEL_PIPELINE LABEL_STAGE LABEL_RUN_ID; do
     printf '%s\\0%s\\0' "$v" "\${!v}"
   done
   printf 'STAGES\\0%s\\0' "$(printf '%s\\n' "\${STAGES[@]}")"

@@ -70,12 +70,13 @@ describe('stage presets', () => {
     expect(stage.steps).toEqual([
       { kind: 'copy', sources: ['requirements.txt'], destination: '/app/' },
       { kind: 'copy', sources: ['libs/'], destination: '/app/libs/' },
-      { kind: 'run', commands: ['python3 -m pip install --no-index --no-build-isolation --no-cache-dir --target /home/appuser/.local/share/hello-app/python -r requirements.txt'] },
+      // pip's cache is a cache directory (a BuildKit cache mount), never --no-cache-dir.
+      { kind: 'run', commands: ['python3 -m pip install --no-index --no-build-isolation --cache-dir /home/appuser/.cache/pip --target /home/appuser/.local/share/hello-app/python -r requirements.txt'], cacheDirectories: ['/home/appuser/.cache/pip'] },
     ]);
     // Online (the default): pip may use the index.
     expect(pipRequirementsRuntime({ repository, target: '/deps', requirements: 'deps/requirements.txt' }).steps).toEqual([
       { kind: 'copy', sources: ['deps/requirements.txt'], destination: '/app/deps/' },
-      { kind: 'run', commands: ['python3 -m pip install --no-cache-dir --target /deps -r deps/requirements.txt'] },
+      { kind: 'run', commands: ['python3 -m pip install --cache-dir /home/appuser/.cache/pip --target /deps -r deps/requirements.txt'], cacheDirectories: ['/home/appuser/.cache/pip'] },
     ]);
   });
 

@@ -104,9 +104,9 @@ describe.each(PIPELINES)('Dockerfiles of the $name pipeline', (pipeline) => {
   const [base, runtime, pkg] = STAGES.map((stage) => dockerfile(pipeline, stage));
   const byStage: Record<Stage, Dockerfile> = { base, runtime, package: pkg };
 
-  test('three Dockerfiles: base, runtime, package, one FROM each', () => {
+  test('three Dockerfiles: base, runtime, package, one FROM each (and BuildKit renderings of base and runtime, which use cache mounts)', () => {
     const generated = Object.keys(files).filter((path) => path.startsWith(`${pipeline.dir}/Dockerfile`)).sort();
-    expect(generated).toEqual(['package', 'runtime', 'base'].map((s) => `${pipeline.dir}/Dockerfile.${s}`).sort());
+    expect(generated).toEqual([...STAGES.map((s) => `${pipeline.dir}/Dockerfile.${s}`), ...['base', 'runtime'].map((s) => `${pipeline.dir}/Dockerfile.${s}.buildkit`)].sort());
     for (const stage of STAGES) expect(byStage[stage].getFROMs()).toHaveLength(1);
   });
 

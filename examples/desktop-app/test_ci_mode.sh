@@ -24,8 +24,9 @@ readonly \
   BUILD_LOG=build/build.log \
   PACKAGER_LOG=build/desktop-app.log \
   DEFAULT_IMAGE_ID=1000 \
-  REQUIRES_BUILDKIT=0 \
   INPUT_HASH_LENGTH=12 \
+  RUN_RECORD_DIR=build/runs \
+  METRICS_FILE=build/metrics.json \
   SMOKE_STAGE=base \
   SMOKE_SCRIPT='mkdir -p /tmp/smoke && tar -xzf /tmp/desktop-app-linux.tar.gz -C /tmp/smoke && cd /tmp/smoke && exec python3 desktop-app/desktop-app.pyz "$@"' \
   SMOKE_COMMAND='python3 desktop-app/desktop-app.pyz --name '\''smoke check'\''' \
@@ -71,6 +72,22 @@ stage_dockerfile() {
     base) printf '%s\n' package/linux/Dockerfile.base ;;
     runtime) printf '%s\n' package/linux/Dockerfile.runtime ;;
     package) printf '%s\n' package/linux/Dockerfile.package ;;
+    *) return 1 ;;
+  esac
+}
+
+# The rendering of a stage's Dockerfile with BuildKit cache mounts (none when it has no cache mount)
+stage_buildkit_dockerfile() {
+  case "$1" in
+    base) printf '%s\n' package/linux/Dockerfile.base.buildkit ;;
+    runtime) printf '%s\n' package/linux/Dockerfile.runtime.buildkit ;;
+    *) return 1 ;;
+  esac
+}
+
+# The size budget of a stage's image in bytes (none when it has no budget)
+stage_size_budget() {
+  case "$1" in
     *) return 1 ;;
   esac
 }
@@ -478,16 +495,25 @@ resolve_path() {
   realpath -m -- "${path}"
 }
 
-# dockerfile_stage PATH: prints the stage whose Dockerfile PATH (absolute) is; fails for none.
+# dockerfile_stage PATH: prints the stage whose Dockerfile PATH (absolute) is (either rendering:
+# plain, or BuildKit's with cache mounts); fails for none.
 dockerfile_stage() {
-  local stage
+  local stage file
   for stage in "${STAGES[@]}"; do
-    if [[ "$(realpath -m -- "${PWD}/$(stage_dockerfile "${stage}")")" == "$1" ]]; then
-      printf '%s\n' "${stage}"
-      return 0
-    fi
+    while IFS= read -r file; do
+      if [[ "$(realpath -m -- "${PWD}/${file}")" == "$1" ]]; then
+        printf '%s\n' "${stage}"
+        return 0
+      fi
+    done < <(stage_dockerfiles "${stage}")
   done
   return 1
+}
+
+# The Dockerfiles of a stage, one per line: the plain one, then the BuildKit rendering if it has one.
+stage_dockerfiles() {
+  stage_dockerfile "$1"
+  stage_buildkit_dockerfile "$1" || true
 }
 
 # dockerfile_problems FILE: the RUN options of a Dockerfile that reach the host or lift the
@@ -603,13 +629,14 @@ report_call() {
 check_dockerfiles() {
   local stage file problems
   for stage in "${STAGES[@]}"; do
-    file=$(stage_dockerfile "${stage}")
-    problems=$(dockerfile_problems "${file}")
-    if [[ -z "${problems}" ]]; then
-      pass "isolation: ${file} has no RUN option that reaches the host (--mount only of type cache)"
-    else
-      fail "isolation: ${file} has no RUN option that reaches the host (found: $(tr '\n' ';' <<<"${problems}" | sed 's/;$//; s/;/; /g'))"
-    fi
+    while IFS= read -r file; do
+      problems=$(dockerfile_problems "${file}")
+      if [[ -z "${problems}" ]]; then
+        pass "isolation: ${file} has no RUN option that reaches the host (--mount only of type cache)"
+      else
+        fail "isolation: ${file} has no RUN option that reaches the host (found: $(tr '\n' ';' <<<"${problems}" | sed 's/;$//; s/;/; /g'))"
+      fi
+    done < <(stage_dockerfiles "${stage}")
   done
 }
 
@@ -914,7 +941,8 @@ usage() {
 Usage: ${VALIDATION_SCRIPT} [--docker PATH] [--driver PATH] [--image STAGE=REF]... [--label-prefix PREFIX] [--registry HOST[:PORT]]
 
 Builds the ${PIPELINE_TITLE} pipeline in CI mode with ${DRIVER_PATH} and checks, for this run only:
-  image building        every stage image exists and carries this run's ID label
+  image building        every stage image exists and is the one this run built or confirmed: the
+                        ID its run record (./${RUN_RECORD_DIR}/<run ID>.tsv) gives that name
   isolation             no container of the run and no build step had access to the host (below)
   package creation      ./${ARTIFACT} exists, is non-empty, and matches ./${CHECKSUM}
   smoke check           '${DRIVER_PATH} --ci smoke' runs the package of ./dist in a fresh container
@@ -1052,8 +1080,8 @@ check_images() {
       fail "image building: ${image} (${stage}) does not exist"
       continue
     fi
-    check "image building: ${image} (${stage}) was built by this run (${LABEL_RUN_ID}=${RUN_ID})" \
-      test "$(image_label "${image}" "${LABEL_RUN_ID}")" == "${RUN_ID}"
+    check "image building: ${image} (${stage}) was built by this run (./${RUN_RECORD_DIR}/${RUN_ID}.tsv records its ID for that name)" \
+      built_by_this_run "${stage}" "${image}"
     check "configuration: ${image} has ${LABEL_PIPELINE}=${PIPELINE}" \
       test "$(image_label "${image}" "${LABEL_PIPELINE}")" == "${PIPELINE}"
     check "configuration: ${image} has ${LABEL_STAGE}=${stage}" \
@@ -1064,6 +1092,24 @@ check_images() {
     check "configuration: ${image} has workdir $(stage_workdir "${stage}")" \
       test "$(image_field "${image}" .Config.WorkingDir)" == "$(stage_workdir "${stage}")"
   done
+}
+
+# The image ID this run's record gives REF for STAGE (the last one); fails when the run did not
+# tag REF for STAGE. The driver writes the record; images carry no per-run label (it would defeat
+# the legacy builder's cache).
+recorded_image_id() {
+  local stage=$1 ref=$2 record=${RUN_RECORD_DIR}/${RUN_ID}.tsv recorded_stage recorded_ref id found=''
+  [[ -f "${record}" ]] || return 1
+  while IFS=$'\t' read -r recorded_stage recorded_ref id; do
+    if [[ "${recorded_stage}" == "${stage}" && "${recorded_ref}" == "${ref}" ]]; then found=${id}; fi
+  done <"${record}"
+  [[ -n "${found}" ]] && printf '%s\n' "${found}"
+}
+
+# STAGE REF: REF is the image this run built or confirmed for STAGE (its record names REF with REF's ID).
+built_by_this_run() {
+  local recorded
+  recorded=$(recorded_image_id "$1" "$2") && [[ "${recorded}" == "$(image_field "$2" .Id)" ]]
 }
 
 # The IDs a container of the image runs with, from `id` in a probe container (configuration, not
@@ -1108,7 +1154,7 @@ check_smoke_run() {
 check_smoke_container() {
   local image image_id id created_at name _ found='' problem
   image=$(image_for "${SMOKE_STAGE}")
-  image_id=$(image_field "${image}" .Id || true)
+  image_id=$(recorded_image_id "${SMOKE_STAGE}" "${image}" || true)
   local what="smoke check: the package of ./dist ran in a fresh container of this run's ${image}, exited 0, and printed /${SMOKE_EXPECTED_OUTPUT}/"
   while read -r id created_at name _; do
     if [[ -n "${image_id}" && "$("${DOCKER}" container inspect --format '{{.Image}} {{ index .Config.Labels "'"${LABEL_RUN_ID}"'" }}' "${id}" 2>/dev/null)" == "${image_id} ${RUN_ID}" ]]; then

@@ -23,9 +23,12 @@ export type RunCommand = string | readonly string[];
 /** A BuildKit cache mount (`RUN --mount=type=cache,...`). */
 export interface CacheMount {
   readonly target: string;
-  /** Owner of the cache directory, e.g. "1000" (needed when the RUN is not root). */
+  /** Owner of the cache directory, e.g. "1000" (needed when the RUN is not root). @default - root */
   readonly uid?: string;
+  /** Group of the cache directory, e.g. "1000". @default - root */
   readonly gid?: string;
+  /** `locked`: one build at a time uses the cache (apt needs it). @default - shared */
+  readonly sharing?: 'locked';
 }
 
 export interface Dockerfile {

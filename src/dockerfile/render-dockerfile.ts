@@ -27,8 +27,8 @@ export function renderInstruction(i: Instruction): string {
       return `LABEL ${i.labels.map(([k, v]) => `${k}=${quoteValue(v)}`).join(CONTINUATION)}`;
     case 'run': {
       const mounts = (i.cacheMounts ?? []).map((m) => {
-        const owner = [m.uid && `uid=${m.uid}`, m.gid && `gid=${m.gid}`].filter(Boolean).join(',');
-        return `--mount=type=cache,target=${m.target}${owner ? `,${owner}` : ''} `;
+        const options = [m.sharing && `sharing=${m.sharing}`, m.uid && `uid=${m.uid}`, m.gid && `gid=${m.gid}`].filter(Boolean).join(',');
+        return `--mount=type=cache,target=${m.target}${options ? `,${options}` : ''} `;
       });
       // Each command on its own line; "&&" so that the first failing command fails the step.
       const commands = i.commands.map((c) => (typeof c === 'string' ? c : c.join(`${CONTINUATION}    `)));

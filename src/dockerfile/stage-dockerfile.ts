@@ -1,4 +1,5 @@
 import { Dockerfile, Instruction } from './dockerfile';
+import { APT_CACHE_DIRECTORIES, APT_DOCKER_CLEAN, DockerfileVariant } from '../model/cache-mounts';
 import { GENERATED_MARKER } from '../model/generated-marker';
 import { DEFAULT_USER_ID, USER_ID_ARGS } from '../model/image-stage';
 import { Pipeline, PipelineStage } from '../model/pipeline';
@@ -18,9 +19,12 @@ export const REFUSE_ROOT_IDS = 'if ! { [ "${HOST_UID}" -gt 0 ] && [ "${HOST_GID}
  * The Dockerfile model of one stage. Layer order is the point of this function:
  * system packages, then the user, then the stage's steps (dependency manifests before sources),
  * so that an edit to the application rebuilds only the stages that copy it.
+ * `variant`: `buildkit` renders the cache mounts (only for a stage that uses them, see
+ * Pipeline.usesCacheMounts); `plain` the same steps without, for any builder.
  */
-export function stageDockerfile(pipeline: Pipeline, stage: PipelineStage): Dockerfile {
+export function stageDockerfile(pipeline: Pipeline, stage: PipelineStage, variant: DockerfileVariant = 'plain'): Dockerfile {
   const p = stage.props;
+  const mounts = variant === 'buildkit' && pipeline.usesCacheMounts(stage);
   const parent = pipeline.parentOf(stage);
   const user = pipeline.userOf(stage);
   const out: Instruction[] = [];
@@ -43,13 +47,16 @@ export function stageDockerfile(pipeline: Pipeline, stage: PipelineStage): Docke
   if (packages.length > 0) {
     if (parent && user) out.push({ kind: 'user', user: 'root' });
     out.push({ kind: 'comment', text: 'System packages' });
-    out.push({
+    out.push(mounts ? {
+      // apt's lists and downloads stay in the cache mounts between builds, never in the image.
       kind: 'run',
-      commands: [
-        'apt-get update',
-        ['apt-get install -y --no-install-recommends', ...packages],
-        'rm -rf /var/lib/apt/lists/*',
-      ],
+      commands: [`rm -f ${APT_DOCKER_CLEAN}`, 'apt-get update', ['apt-get install -y --no-install-recommends', ...packages]],
+      cacheMounts: APT_CACHE_DIRECTORIES.map((target) => ({ target, sharing: 'locked' as const })),
+    } : {
+      kind: 'run',
+      // Neither the lists nor the downloaded packages stay in the layer (images without Docker's
+      // docker-clean apt setting keep every downloaded package otherwise).
+      commands: ['apt-get update', ['apt-get install -y --no-install-recommends', ...packages], 'apt-get clean', 'rm -rf /var/lib/apt/lists/*'],
     });
   }
   if (p.user) {
@@ -80,18 +87,22 @@ export function stageDockerfile(pipeline: Pipeline, stage: PipelineStage): Docke
         chown: owned && user ? `${user.name}:${user.name}` : undefined,
       });
     } else {
-      // The cache belongs to the user the RUN runs as (with the default IDs).
+      // The cache belongs to the user the RUN runs as, with the IDs the model gives it (a mount's
+      // owner cannot come from a build argument). With other IDs pip warns and builds uncached.
       const owner = user ? user.defaultId ?? DEFAULT_USER_ID : undefined;
-      const cacheMounts = pipeline.props.buildKitCacheMounts
-        ? (step.cacheDirectories ?? []).map((target) => ({ target, uid: owner, gid: owner }))
-        : [];
+      const directories = step.cacheDirectories ?? [];
       // Each command stays one clause of the RUN's && chain (grouped when it has its own ; & or ||).
-      out.push({ kind: 'run', commands: step.commands.map(asAndClause), cacheMounts });
+      const commands = step.commands.map(asAndClause);
+      out.push(mounts
+        ? { kind: 'run', commands, cacheMounts: directories.map((target) => ({ target, uid: owner, gid: owner })) }
+        // Without mounts, what the step cached is removed before its layer is written.
+        : { kind: 'run', commands: directories.length > 0 ? [...commands, `rm -rf ${directories.map(shellQuote).join(' ')}`] : commands });
     }
   }
   return {
     header: [
       GENERATED_MARKER,
+      ...(mounts ? ['BuildKit rendering, with cache mounts; the legacy builder builds the plain Dockerfile of the stage.'] : []),
       `Stage "${stage.name}" of the ${pipeline.name} build: ${p.description}`,
       `Built by ${pipeline.driverPath} build_${stage.name}; image: ${stage.image('standard')} (standard), ${stage.image('ci')} (--ci).`,
     ],

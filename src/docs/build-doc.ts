@@ -6,6 +6,7 @@ import { driverExitCodes } from '../shell/exit-codes';
 import { asAndClause } from '../model/shell-syntax';
 import { VALIDATION_RESULTS_LOG } from '../shell/validation-script';
 import { engineSection } from './engine-doc';
+import { metricsSection } from './metrics-doc';
 import { bundleSection, preflightSection } from './preflight-doc';
 import { publishSection, smokeRunSection } from './publish-doc';
 import { DocumentedWorkflows, workflowSection } from './workflow-doc';
@@ -98,6 +99,7 @@ export function renderBuildDoc(pipeline: Pipeline, workflows: DocumentedWorkflow
     ...exitCodeSection(driver),
     '',
     ...engineSection(pipeline),
+    ...metricsSection(pipeline),
     ...smokeRunSection(pipeline),
     ...publishSection(pipeline),
   );
@@ -110,7 +112,7 @@ export function renderBuildDoc(pipeline: Pipeline, workflows: DocumentedWorkflow
     ...code([`./${pipeline.validationScriptPath}`]),
     '',
     `It builds every stage with \`${driver} --ci build\` and validates, for that run only:`,
-    '- Image building: each image exists and carries the run\'s ID label (an image left from an earlier run fails).',
+    '- Image building: each image exists and is the one the run built or confirmed: the image ID its run record (`./build/runs/<run ID>.tsv`) gives that name (an image left from an earlier run, or named otherwise, fails).',
     '- File system isolation: no container of the run and no build step had access to the host (how, below).',
     `- Package creation: \`./${pipeline.artifactPath}\` exists, is non-empty and matches \`./${pipeline.checksumPath}\`.`,
     `- Smoke check: \`${driver} --ci smoke\` runs the package of \`./dist\` and exits 0, and the container it ran in, read back from the engine, holds that package, exited 0 and printed the expected output.`,
@@ -132,7 +134,7 @@ export function renderBuildDoc(pipeline: Pipeline, workflows: DocumentedWorkflow
       + 'A container gone before it could be inspected passes only if it never started, or if the legacy builder made it during a recorded build (that builder has no mount option); any other fails. '
       + 'The engine\'s replay of the window must hold no container the listener missed.',
     '- **The Dockerfiles.** No `RUN` option reaches the host: `--mount` only of type `cache`, `--network` only `default`/`none`, `--security` only `sandbox`. '
-      + 'BuildKit cache mounts are allowed in CI mode: they are storage managed by the engine, never a host path (the model emits them only when the pipeline enables them).',
+      + 'BuildKit cache mounts are allowed in CI mode: they are storage managed by the engine, never a host path (only in the stages\' BuildKit renderings, `Dockerfile.<stage>.buildkit`).',
     `- **A marker written inside.** Given \`BUILD_RUN_ID\` (the driver passes it in CI mode), the package script writes \`./${RUN_MARKER_PREFIX}<run ID>\` in its container; `
       + 'it must be inside the kept package container of the run and must not be on the host, where a mounted repository would have put it.',
     '',

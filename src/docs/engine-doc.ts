@@ -21,17 +21,17 @@ export const BUILDERS: readonly BuilderFacts[] = [
   {
     id: 'buildkit',
     selectedBy: 'Docker, `DOCKER_BUILDKIT=1` or `docker buildx` present (e.g. `DOCKER=/usr/bin/docker DOCKER_BUILDKIT=1`)',
-    gets: '`--progress=plain`; the build cache inside each image (`BUILDKIT_INLINE_CACHE=1`) and, for images under a registry, `--cache-from` that registry; `RUN --mount=type=cache`',
+    gets: '`--progress=plain`; the build cache inside each image (`BUILDKIT_INLINE_CACHE=1`) and, for images under a registry, `--cache-from` that registry; the `Dockerfile.<stage>.buildkit` renderings, with `RUN --mount=type=cache` for the apt and pip caches',
   },
   {
     id: 'legacy',
     selectedBy: 'Docker, `DOCKER_BUILDKIT=0` or no `docker buildx`',
-    gets: '`--force-rm` (a failed step leaves no container); only the local layer cache; no cache mounts: a pipeline that uses them stops with exit status 4',
+    gets: '`--force-rm` (a failed step leaves no container); only the local layer cache; the plain Dockerfiles (no cache mounts: each step empties its cache folders)',
   },
   {
     id: 'buildah',
     selectedBy: 'Podman, `DOCKER=podman` (detected from `podman version`; `DOCKER_BUILDKIT` is ignored)',
-    gets: 'the legacy builder\'s options and its own local layer cache; `RUN --mount=type=cache` (buildah builds it); no registry cache. Images are in Podman\'s own store, named `localhost/NAME`',
+    gets: 'the legacy builder\'s options, its own local layer cache and the plain Dockerfiles (buildah can build cache mounts, but the `.buildkit` renderings are not yet built or tested with it); no registry cache. Images are in Podman\'s own store, named `localhost/NAME`',
   },
 ];
 

@@ -3,6 +3,7 @@ import { BUILD_MODES, BuildMode, PerMode } from './build-mode';
 import * as checks from './checks';
 import { ProblemList } from './model-error';
 import { PythonDependencies, PythonRuntime, validatePythonFields } from './python-dependencies';
+import { sizeBudget } from './size-budget';
 import { StageStep } from './stage-step';
 
 /** Where a stage starts: an external image, or another stage of the same pipeline. */
@@ -80,6 +81,13 @@ export interface ImageStageProps {
    * pushes every published stage). @default - not published
    */
   readonly publish?: PublishEvent;
+  /**
+   * The largest size this stage's image may have, e.g. "300MB" or "1.5GiB" (units: B, kB, MB,
+   * GB, KiB, MiB, GiB); a build that makes it larger fails (exit status 14). Checked wherever the
+   * driver builds the stage's image (the package stage's only in CI mode).
+   * @default - no budget
+   */
+  readonly sizeBudget?: string;
 }
 
 /** The default of HOST_UID and HOST_GID when the stage's user sets no defaultId. */
@@ -155,6 +163,7 @@ export class ImageStage extends Construct {
       checks.check(problems, path, `labels.${key}`, value, checks.singleLine);
     }
     validatePythonFields(problems, path, p.python, p.pythonDependencies, p.steps);
+    if (p.sizeBudget !== undefined) checks.check(problems, path, 'sizeBudget', p.sizeBudget, sizeBudget);
     const publish: unknown = p.publish;
     if (publish !== undefined && !PUBLISH_EVENTS.includes(publish as PublishEvent)) {
       problems.add(path, 'publish', `must be ${PUBLISH_EVENTS.map((e) => `"${e}"`).join(' or ')} (found ${typeof publish === 'string' ? checks.show(publish) : typeof publish})`);

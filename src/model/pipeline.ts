@@ -9,6 +9,7 @@ import { Packager, PackagerContext } from './packager';
 import { validatePythonModel } from './python-checks';
 import { checkPythonOnPath } from './python-on-path';
 import { checkCopySources, checkManifestSource, RepositoryView } from './repository-sources';
+import { BUILDKIT_DOCKERFILE_SUFFIX } from './cache-mounts';
 import { Step, StageStep } from './stage-step';
 
 /** A stage of the pipeline: its name plus the stage's data. */
@@ -47,7 +48,12 @@ export interface PipelineProps {
   readonly sourceUrl?: string;
   /** Paths of the generated files, relative to the pipeline root. */
   readonly paths?: PipelinePaths;
-  /** Emit BuildKit cache mounts for run steps that declare cache directories. @default false */
+  /**
+   * Give the stages that install system packages or declare cache directories a second Dockerfile,
+   * `Dockerfile.<stage>.buildkit`, with BuildKit cache mounts (apt, and each run step's
+   * `cacheDirectories`); the driver builds it when BuildKit is used, and the plain Dockerfile with
+   * the legacy builder. @default true
+   */
   readonly buildKitCacheMounts?: boolean;
   /**
    * The application's sources live in another repository (this one holds only its build): the
@@ -143,6 +149,18 @@ export class Pipeline {
     return `${this.supportDir}/Dockerfile.${stage.name}`;
   }
 
+  /** The stage's rendering with BuildKit cache mounts, or undefined when it has none (see usesCacheMounts). */
+  public buildKitDockerfilePath(stage: ImageStage): string | undefined {
+    return this.usesCacheMounts(stage) ? `${this.dockerfilePath(stage)}${BUILDKIT_DOCKERFILE_SUFFIX}` : undefined;
+  }
+
+  /** Whether the stage's BuildKit rendering has cache mounts: it installs system packages, or a run step declares cache directories. */
+  public usesCacheMounts(stage: ImageStage): boolean {
+    if (this.props.buildKitCacheMounts === false) return false;
+    return (stage.props.systemPackages ?? []).length > 0
+      || this.stepsOf(stage).some((step) => step.kind === 'run' && (step.cacheDirectories ?? []).length > 0);
+  }
+
   /** The last stage: its image holds the sources, and the packager runs in it. */
   public get packageStage(): ImageStage {
     return this.stages[this.stages.length - 1];
@@ -193,12 +211,6 @@ export class Pipeline {
     const steps = stage.props.steps ?? [];
     if (stage !== this.packageStage) return steps;
     return [...steps, Step.copy(`${this.supportDir}/`, `${this.workdirOf(stage)}/${this.supportDir}/`)];
-  }
-
-  /** Whether some Dockerfile uses a BuildKit-only feature (cache mounts), so the legacy builder cannot build it. */
-  public get requiresBuildKit(): boolean {
-    return (this.props.buildKitCacheMounts ?? false)
-      && this.stages.some((stage) => this.stepsOf(stage).some((step) => step.kind === 'run' && (step.cacheDirectories ?? []).length > 0));
   }
 
   /**

@@ -17,13 +17,19 @@ import { renderValidationScript } from '../shell/validation-script';
  * text; paths are relative to the pipeline root. Constructed only for a valid model.
  */
 
-/** `<support>/Dockerfile.<stage>`. */
+/** `<support>/Dockerfile.<stage>`, and `Dockerfile.<stage>.buildkit` (with cache mounts) for a stage that uses them. */
 export class StageDockerfile extends Component {
   constructor(pipeline: PackagingPipeline, stage: ImageStage) {
     super(pipeline, `Dockerfile-${stage.name}`);
     pipeline.placeFile(this, 'paths.support', pipeline.model.dockerfilePath(stage), {
-      render: () => renderDockerfile(stageDockerfile(pipeline.model, stage)),
+      render: () => renderDockerfile(stageDockerfile(pipeline.model, stage, 'plain')),
     });
+    const buildKit = pipeline.model.buildKitDockerfilePath(stage);
+    if (buildKit) {
+      pipeline.placeFile(this, 'paths.support', buildKit, {
+        render: () => renderDockerfile(stageDockerfile(pipeline.model, stage, 'buildkit')),
+      });
+    }
   }
 }
 

@@ -9,7 +9,7 @@ import { Pipeline } from '../model/pipeline';
  * order they appear in the generated script; the command line (main) comes last.
  */
 export const DRIVER_SNIPPETS = [
-  'driver-log', 'driver-settings', 'driver-lock', 'driver-exit', 'driver-preflight', 'driver-input-tag', 'driver-build', 'driver-package',
+  'driver-log', 'driver-settings', 'driver-lock', 'driver-exit', 'driver-preflight', 'driver-input-tag', 'driver-build', 'driver-metrics', 'driver-package',
   'driver-smoke', 'driver-publish', 'driver-shell', 'driver-clean', 'driver-cli',
 ] as const;
 

@@ -27,6 +27,7 @@ export const DRIVER_EXIT_CODES = {
   smoke: { variable: 'EXIT_SMOKE', code: 11, meaning: 'the smoke check failed: the package, run in a fresh container of the first stage\'s image, did not exit 0 with the expected output (see the build log)' },
   pullAbsent: { variable: 'EXIT_PULL_ABSENT', code: 12, meaning: 'pull: the image is not in the registry (manifest unknown); pull_or_build builds it instead' },
   registry: { variable: 'EXIT_REGISTRY', code: 13, meaning: 'a push or pull failed for another reason than an absent image: registry unreachable, access denied, not logged in (see the build log)' },
+  sizeBudget: { variable: 'EXIT_SIZE_BUDGET', code: 14, meaning: 'a stage\'s image is larger than its size budget (sizeBudget in the model); the run\'s metrics are in ./build/metrics.json' },
   hangup: { variable: 'EXIT_HANGUP', code: 129, meaning: 'stopped by SIGHUP; the run\'s containers were removed, ./dist is unchanged' },
   interrupted: { variable: 'EXIT_INTERRUPTED', code: 130, meaning: 'interrupted by SIGINT (Ctrl-C); the run\'s containers were removed, ./dist is unchanged' },
   terminated: { variable: 'EXIT_TERMINATED', code: 143, meaning: 'stopped by SIGTERM; the run\'s containers were removed, ./dist is unchanged' },

@@ -1,8 +1,10 @@
 import { caseFunction, literalTextNotes, shellArray, shellQuote } from './shell-quote';
+import { METRICS_FILE, RUN_RECORD_DIR } from './run-record';
 import { smokeRun } from './smoke-run';
 import { BUILD_MODES } from '../model/build-mode';
 import { DEFAULT_USER_ID, INPUT_HASH_LENGTH } from '../model/image-stage';
 import { Pipeline } from '../model/pipeline';
+import { parseSize } from '../model/size-budget';
 
 /**
  * The model, as bash data: the variables and lookup functions that the driver and the
@@ -26,8 +28,9 @@ export function pipelineData(pipeline: Pipeline): string[] {
     ['BUILD_LOG', pipeline.buildLogPath],
     ['PACKAGER_LOG', pipeline.packagerLogPath],
     ['DEFAULT_IMAGE_ID', user?.defaultId ?? DEFAULT_USER_ID],
-    ['REQUIRES_BUILDKIT', pipeline.requiresBuildKit ? '1' : '0'],
     ['INPUT_HASH_LENGTH', String(INPUT_HASH_LENGTH)],
+    ['RUN_RECORD_DIR', RUN_RECORD_DIR],
+    ['METRICS_FILE', METRICS_FILE],
     ['SMOKE_STAGE', smoke.stage],
     ['SMOKE_SCRIPT', smoke.script],
     ['SMOKE_COMMAND', smoke.command],
@@ -65,6 +68,15 @@ export function pipelineData(pipeline: Pipeline): string[] {
     '',
     ...caseFunction('stage_dockerfile', 'The Dockerfile of a stage, relative to the pipeline root',
       stages.map((s) => [s.name, pipeline.dockerfilePath(s)] as const)),
+    '',
+    ...caseFunction('stage_buildkit_dockerfile', 'The rendering of a stage\'s Dockerfile with BuildKit cache mounts (none when it has no cache mount)',
+      stages.flatMap((s) => {
+        const path = pipeline.buildKitDockerfilePath(s);
+        return path ? [[s.name, path] as const] : [];
+      })),
+    '',
+    ...caseFunction('stage_size_budget', 'The size budget of a stage\'s image in bytes (none when it has no budget)',
+      stages.flatMap((s) => (s.props.sizeBudget ? [[s.name, String(parseSize(s.props.sizeBudget))] as const] : []))),
     '',
     ...caseFunction('stage_parent', 'The stage a stage is built FROM (none for the first)',
       stages.flatMap((s) => (s.parentStage ? [[s.name, s.parentStage] as const] : []))),

@@ -1,7 +1,7 @@
 import { posix } from 'path';
 import { StageDefinition } from '../model/pipeline';
 import { Step } from '../model/stage-step';
-import { DEFAULT_STAGE_WORKDIR, stageImages } from './stage-images';
+import { DEFAULT_STAGE_USER, DEFAULT_STAGE_WORKDIR, stageImages } from './stage-images';
 
 export interface PipRequirementsRuntimeOptions {
   /** The image repository the stage is tagged in, e.g. "local/hello-app" (tags `<name>` and `<name>_ci`). */
@@ -29,7 +29,12 @@ export interface PipRequirementsRuntimeOptions {
   readonly offline?: boolean;
   /** The working directory of the base stage. @default "/app" */
   readonly workdir?: string;
+  /** pip's cache directory during the install (a BuildKit cache mount, owned by the stage's user). @default "/home/appuser/.cache/pip" */
+  readonly pipCache?: string;
 }
+
+/** pip's cache directory of the install step, in the default user's home. */
+export const DEFAULT_PIP_CACHE = `/home/${DEFAULT_STAGE_USER}/.cache/pip`;
 
 /**
  * A runtime stage: the application's Python dependencies from a pip requirements file,
@@ -41,7 +46,8 @@ export function pipRequirementsRuntime(options: PipRequirementsRuntimeOptions): 
   const name = options.name ?? 'runtime';
   const workdir = options.workdir ?? DEFAULT_STAGE_WORKDIR;
   const requirements = options.requirements ?? 'requirements.txt';
-  const flags = [...(options.offline ? ['--no-index', '--no-build-isolation'] : []), '--no-cache-dir', '--target', options.target];
+  const cache = options.pipCache ?? DEFAULT_PIP_CACHE;
+  const flags = [...(options.offline ? ['--no-index', '--no-build-isolation'] : []), '--cache-dir', cache, '--target', options.target];
   return {
     name,
     description: 'The application\'s Python dependencies, from its requirements file',
@@ -52,7 +58,8 @@ export function pipRequirementsRuntime(options: PipRequirementsRuntimeOptions): 
     steps: [
       Step.copy(requirements, `${workdir}/${posix.dirname(requirements) === '.' ? '' : `${posix.dirname(requirements)}/`}`),
       ...(options.localPackages ?? []).map((folder) => Step.copy(folder, `${posix.join(workdir, folder).replace(/\/+$/, '')}/`)),
-      Step.run(`python3 -m pip install ${flags.join(' ')} -r ${requirements}`),
+      // pip's cache: a cache mount with BuildKit; emptied before the layer is written without it.
+      Step.run(`python3 -m pip install ${flags.join(' ')} -r ${requirements}`, { cacheDirectories: [cache] }),
     ],
   };
 }

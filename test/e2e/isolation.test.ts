@@ -1,5 +1,5 @@
 import { spawn } from 'child_process';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'fs';
+import { appendFileSync, chmodSync, existsSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import {
   BUILDKIT_DOCKER, cleanUp, containersWithLabel, copyExample, describeRun, describeWithEngine, docker, dockerOk,
@@ -120,6 +120,9 @@ describeWithEngine('test_ci_mode.sh on the unbroken example', () => {
 
   test.each(builders)('passes with $builder, and its isolation checks looked at this run', ({ builder, env }) => {
     const copy = copyExample();
+    // A requirements edit no build has seen: the runtime stage's install runs (a warm build reuses
+    // every unchanged step, so without an edit the legacy builder would run no step container).
+    appendFileSync(join(copy, 'requirements.txt'), `# isolation test ${process.pid} ${Date.now()}\n`);
     const run = validate(copy, env);
     const r = results(copy);
     if (run.status !== 0 || r.fail.length > 0) throw new Error(`expected a pass with ${builder}\n${details(run, r)}`);
@@ -138,7 +141,7 @@ describeWithEngine('test_ci_mode.sh on the unbroken example', () => {
       expect(r.pass).toContainEqual(expect.stringMatching(new RegExp(`^configuration: local/desktop-app:${stage}_ci \\(${stage}\\) runs as a non-root user \\(uid [1-9]\\d*, gid [1-9]\\d*\\)$`)));
     }
     expect(isolation.filter((p) => /^isolation: recorded 'docker build' call #\d+ uses the pipeline's own Dockerfile and context and no host-access option$/.test(p))).toHaveLength(3);
-    // The legacy builder makes a container per step, seen and checked too; BuildKit makes none.
+    // The legacy builder makes a container per step it runs, seen and checked too; BuildKit makes none.
     const builderContainers = isolation.filter((p) => /^isolation: container \S+ \(image sha256:[0-9a-f]{12}\) has no mount or host access/.test(p));
     if (env.DOCKER_BUILDKIT === '0') expect(builderContainers.length).toBeGreaterThan(0);
     else expect(builderContainers).toEqual([]);

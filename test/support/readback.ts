@@ -8,6 +8,7 @@ import {
   PyInstallerPackagerProps, releaseWorkflow, renderDockerfile, renderWorkflowYaml, StageDefinition, stageDockerfile, USER_ID_ARGS, WorkflowGate,
 } from '../../src';
 import { asAndClause as clause } from '../../src/model/shell-syntax';
+import { shellQuote } from '../../src/shell/shell-quote';
 
 /*
  * Reading generated files back through real parsers and comparing them with the model they came
@@ -63,9 +64,18 @@ export function dockerRunCommand(instructionText: string): string {
   return joined.replace(/^RUN\s+/, '').replace(/^(--\S+\s+)+/, '');
 }
 
-/** Differences between a stage's rendered Dockerfile, read back, and the model. */
+/** Differences between the model and both renderings of a stage's Dockerfile (the BuildKit one when the stage has it), read back. */
 export function dockerfileDifferences(pipeline: Pipeline, stage: PipelineStage): string[] {
-  const text = renderDockerfile(stageDockerfile(pipeline, stage));
+  return [
+    ...renderingDifferences(pipeline, stage, 'plain'),
+    ...(pipeline.buildKitDockerfilePath(stage) ? renderingDifferences(pipeline, stage, 'buildkit').map((d) => `(BuildKit) ${d}`) : []),
+  ];
+}
+
+/** Differences between one rendering of a stage's Dockerfile, read back, and the model. */
+function renderingDifferences(pipeline: Pipeline, stage: PipelineStage, variant: 'plain' | 'buildkit'): string[] {
+  const mounted = variant === 'buildkit';
+  const text = renderDockerfile(stageDockerfile(pipeline, stage, variant));
   const problems: string[] = [];
   const expect = (what: string, actual: unknown, expected: unknown) => {
     if (JSON.stringify(actual) !== JSON.stringify(expected)) problems.push(`${stage.name}: ${what}: got ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
@@ -113,7 +123,8 @@ export function dockerfileDifferences(pipeline: Pipeline, stage: PipelineStage):
   if ((p.systemPackages ?? []).length > 0) {
     const words = (runs[next++]?.getArgumentsContent() ?? '').split(/\s+/);
     const from = words.indexOf('--no-install-recommends') + 1;
-    expect('apt-get install packages', words.slice(from, words.indexOf('&&', from)), p.systemPackages);
+    const end = words.indexOf('&&', from);
+    expect('apt-get install packages', words.slice(from, end < 0 ? words.length : end), p.systemPackages);
   }
   if (p.user) expect('user creation RUN', /useradd .* --uid "\$\{HOST_UID\}"/.test(runs[next++]?.getArgumentsContent() ?? ''), true);
   const steps = pipeline.stepsOf(stage);
@@ -121,8 +132,11 @@ export function dockerfileDifferences(pipeline: Pipeline, stage: PipelineStage):
   expect('RUN count', runs.length - next, runSteps.length);
   runSteps.forEach((step, k) => {
     const { flags, command } = runText(runs[next + k]);
-    expect(`RUN of run step ${k}`, command, step.kind === 'run' ? step.commands.map(clause).join(`${CONTINUATION}&& `) : '');
-    const mounts = pipeline.props.buildKitCacheMounts && step.kind === 'run' ? (step.cacheDirectories ?? []) : [];
+    // Without mounts, a step with cache directories empties them last.
+    const directories = step.kind === 'run' ? step.cacheDirectories ?? [] : [];
+    const emptied = !mounted && directories.length > 0 ? [`rm -rf ${directories.map(shellQuote).join(' ')}`] : [];
+    expect(`RUN of run step ${k}`, command, step.kind === 'run' ? [...step.commands.map(clause), ...emptied].join(`${CONTINUATION}&& `) : '');
+    const mounts = mounted ? directories : [];
     expect(`cache mounts of run step ${k}`, flags.map((f) => f.replace(/^mount=type=cache,target=([^,]*).*$/, '$1')), mounts);
   });
 

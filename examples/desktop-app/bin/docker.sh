@@ -21,8 +21,9 @@ readonly \
   BUILD_LOG=build/build.log \
   PACKAGER_LOG=build/desktop-app.log \
   DEFAULT_IMAGE_ID=1000 \
-  REQUIRES_BUILDKIT=0 \
   INPUT_HASH_LENGTH=12 \
+  RUN_RECORD_DIR=build/runs \
+  METRICS_FILE=build/metrics.json \
   SMOKE_STAGE=base \
   SMOKE_SCRIPT='mkdir -p /tmp/smoke && tar -xzf /tmp/desktop-app-linux.tar.gz -C /tmp/smoke && cd /tmp/smoke && exec python3 desktop-app/desktop-app.pyz "$@"' \
   SMOKE_COMMAND='python3 desktop-app/desktop-app.pyz --name '\''smoke check'\''' \
@@ -68,6 +69,22 @@ stage_dockerfile() {
     base) printf '%s\n' package/linux/Dockerfile.base ;;
     runtime) printf '%s\n' package/linux/Dockerfile.runtime ;;
     package) printf '%s\n' package/linux/Dockerfile.package ;;
+    *) return 1 ;;
+  esac
+}
+
+# The rendering of a stage's Dockerfile with BuildKit cache mounts (none when it has no cache mount)
+stage_buildkit_dockerfile() {
+  case "$1" in
+    base) printf '%s\n' package/linux/Dockerfile.base.buildkit ;;
+    runtime) printf '%s\n' package/linux/Dockerfile.runtime.buildkit ;;
+    *) return 1 ;;
+  esac
+}
+
+# The size budget of a stage's image in bytes (none when it has no budget)
+stage_size_budget() {
+  case "$1" in
     *) return 1 ;;
   esac
 }
@@ -154,6 +171,7 @@ readonly \
   EXIT_SMOKE=11 \
   EXIT_PULL_ABSENT=12 \
   EXIT_REGISTRY=13 \
+  EXIT_SIZE_BUDGET=14 \
   EXIT_HANGUP=129 \
   EXIT_INTERRUPTED=130 \
   EXIT_TERMINATED=143
@@ -175,6 +193,7 @@ print_exit_codes() {
     11 'the smoke check failed: the package, run in a fresh container of the first stage'\''s image, did not exit 0 with the expected output (see the build log)' \
     12 'pull: the image is not in the registry (manifest unknown); pull_or_build builds it instead' \
     13 'a push or pull failed for another reason than an absent image: registry unreachable, access denied, not logged in (see the build log)' \
+    14 'a stage'\''s image is larger than its size budget (sizeBudget in the model); the run'\''s metrics are in ./build/metrics.json' \
     129 'stopped by SIGHUP; the run'\''s containers were removed, ./dist is unchanged' \
     130 'interrupted by SIGINT (Ctrl-C); the run'\''s containers were removed, ./dist is unchanged' \
     143 'stopped by SIGTERM; the run'\''s containers were removed, ./dist is unchanged'
@@ -461,10 +480,11 @@ choose_builder() {
     BUILDER=legacy
     DOCKER_BUILDKIT=0
   fi
-  if [[ "${REQUIRES_BUILDKIT}" == 1 && "${BUILDER}" == legacy ]]; then
-    die "${EXIT_PREREQUISITE}" "the ${PIPELINE_TITLE} Dockerfiles use BuildKit cache mounts, which the legacy builder cannot build; set DOCKER_BUILDKIT=1 with a client that has BuildKit (DOCKER=/usr/bin/docker)"
-  fi
   export DOCKER_BUILDKIT
+  # Cache mounts (the stages' Dockerfile.<stage>.buildkit renderings) wherever BuildKit builds. An
+  # engine whose builder has RUN --mount=type=cache without BuildKit (Podman's buildah) sets
+  # CACHE_MOUNTS=1 after this; see stage_dockerfile_to_build.
+  CACHE_MOUNTS=${DOCKER_BUILDKIT}
 }
 
 # The builder's name for the run's first line.
@@ -880,14 +900,24 @@ image_of() {
   with_registry "$(stage_image "$1/${MODE}")"
 }
 
+# The Dockerfile a stage is built from: its BuildKit rendering (with cache mounts) when the builder
+# has cache mounts (CACHE_MOUNTS=1, see choose_builder), else the plain one, which any builder builds.
+stage_dockerfile_to_build() {
+  local stage=$1
+  if [[ "${CACHE_MOUNTS}" == 1 ]] && stage_buildkit_dockerfile "${stage}"; then return 0; fi
+  stage_dockerfile "${stage}"
+}
+
+# No per-run label on the image: a label value that changes gives the legacy builder a new image
+# ID every run, and every stage built FROM it then misses its cache. What this run built or
+# confirmed is in its run record instead (see record_stage in driver-metrics.sh).
 build_stage() {
-  local stage=$1 number=$2 started=${SECONDS} image tag parent
+  local stage=$1 number=$2 started=${SECONDS} image tag parent output=/dev/null
   image=$(image_of "${stage}")
   tag=$(input_tag "${stage}")
   say "==> [${number}/${#STAGES[@]}] ${stage}: $(stage_description "${stage}")"
   require_inputs "${stage}"
-  local args=(build --file "$(stage_dockerfile "${stage}")" --tag "${image}" --tag "${tag}"
-    --label "${LABEL_RUN_ID}=${RUN_ID}")
+  local args=(build --file "$(stage_dockerfile_to_build "${stage}")" --tag "${image}" --tag "${tag}")
   # BuildKit: plain progress for a readable log, and the cache metadata in the image, so that the
   # registry's copy can serve as the build cache of a later run on another machine. Legacy builder:
   # remove the intermediate container of a failed step too, so that a failure leaves nothing
@@ -905,8 +935,22 @@ build_stage() {
   if stage_takes_user_ids "${stage}" >/dev/null; then
     args+=(--build-arg "HOST_UID=${IMAGE_UID}" --build-arg "HOST_GID=${IMAGE_GID}")
   fi
-  run "${DOCKER}" "${args[@]}" . || die "${EXIT_STAGE_BUILD}" "building stage ${stage} failed; see ./${BUILD_LOG}"
-  say "<== ${stage}: ${image} built $(elapsed_since "${started}")"
+  if [[ "${DRY_RUN}" == 0 ]]; then output=${RUN_TMP}/build-${stage}.out; fi
+  local clock=${EPOCHREALTIME}
+  run_recorded "${output}" "${DOCKER}" "${args[@]}" . || die "${EXIT_STAGE_BUILD}" "building stage ${stage} failed; see ./${BUILD_LOG}"
+  [[ "${DRY_RUN}" == 1 ]] || record_stage "${stage}" "${image}" "${tag}" "${clock}" "${output}"
+  say "<== ${stage}: ${image} built $(elapsed_since "${started}")$(stage_summary "${stage}")"
+}
+
+# Like run (output to the terminal and the build log), with the output also in FILE, which
+# record_stage reads (whether every step came from the cache, the context size).
+run_recorded() {
+  local file=$1
+  shift
+  announce "$@" || return 0
+  : >"${file}"
+  "$@" > >(tee -a "${BUILD_LOG}" "${file}" 2>/dev/null) 2>&1 &
+  wait_for_command
 }
 
 
@@ -920,7 +964,14 @@ cache_from_args() {
   args+=(--cache-from "${tag}" --cache-from "${image}")
 }
 
+# build_STAGE: one stage, then its metrics.
 build_one() {
+  start_metrics
+  build_named_stage "$1"
+  finish_metrics
+}
+
+build_named_stage() {
   local stage=$1 index
   for index in "${!STAGES[@]}"; do
     if [[ "${STAGES[${index}]}" == "${stage}" ]]; then
@@ -933,8 +984,174 @@ build_one() {
 
 build_all() {
   local started=${SECONDS} stage
-  for stage in "${STAGES[@]}"; do build_one "${stage}"; done
+  start_metrics
+  for stage in "${STAGES[@]}"; do build_named_stage "${stage}"; done
   say "Built ${#STAGES[@]} stages $(elapsed_since "${started}") (${MODE} mode)."
+  finish_metrics
+}
+
+# --- Build driver: run record and metrics ---
+
+# ./RUN_RECORD_DIR/<run ID>.tsv: one line per image reference this run tagged, "stage<TAB>reference<TAB>image ID".
+# The validation script's "built by this run" check reads it (the images carry no per-run label).
+run_record_path() {
+  printf '%s/%s.tsv' "${RUN_RECORD_DIR}" "${RUN_ID}"
+}
+
+start_metrics() {
+  METRIC_STAGES=()
+  METRIC_ROWS=()
+  METRIC_PACKAGE=null
+  METRIC_RESULT=ok
+  METRICS_CLOCK=${EPOCHREALTIME}
+  declare -gA STAGE_SUMMARIES=()
+}
+
+# record_stage STAGE IMAGE TAG CLOCK OUTPUT: after a build of STAGE (started at CLOCK, an
+# EPOCHREALTIME; its output in OUTPUT): the run record, the stage's metrics, and its size budget.
+record_stage() {
+  local stage=$1 image=$2 tag=$3 clock=$4 output=$5 seconds id size layers cached context budget
+  seconds=$(seconds_since "${clock}")
+  read -r id size layers < <("${DOCKER}" image inspect --format '{{.Id}} {{.Size}} {{len .RootFS.Layers}}' "${image}" 2>/dev/null) \
+    || die "${EXIT_STAGE_BUILD}" "the build of stage ${stage} succeeded but '${DOCKER} image inspect ${image}' fails; see ./${BUILD_LOG}"
+  make_dirs "${RUN_RECORD_DIR}"
+  append_line "$(run_record_path)" "$(printf '%s\t%s\t%s' "${stage}" "${image}" "${id}")"
+  append_line "$(run_record_path)" "$(printf '%s\t%s\t%s' "${stage}" "${tag}" "${id}")"
+  if build_fully_cached "${output}"; then cached=true; else cached=false; fi
+  context=$(context_bytes "${output}")
+  budget=$(stage_size_budget "${stage}") || budget=''
+  METRIC_STAGES+=("{\"stage\":$(json_string "${stage}"),\"image\":$(json_string "${image}"),\"imageId\":$(json_string "${id}"),\"seconds\":${seconds},\"sizeBytes\":${size},\"layers\":${layers},\"cached\":${cached},\"contextBytes\":${context:-null},\"sizeBudgetBytes\":${budget:-null}}")
+  METRIC_ROWS+=("${stage}|${seconds}|$(human_size "${size}")|${layers}|$([[ "${cached}" == true ]] && echo yes || echo no)|$(human_size "${context}")")
+  STAGE_SUMMARIES[${stage}]=", $(human_size "${size}"), ${layers} layers, $([[ "${cached}" == true ]] && echo 'every step cached' || echo 'steps re-run'), context $(human_size "${context}") sent"
+  if [[ -n "${budget}" ]] && ((size > budget)); then
+    METRIC_RESULT='size-budget'
+    finish_metrics
+    die "${EXIT_SIZE_BUDGET}" "stage ${stage}: image ${image} is $(human_size "${size}") (${size} bytes), over its size budget of $(human_size "${budget}") (${budget} bytes); make the stage smaller or raise its sizeBudget in .projenrc.ts"
+  fi
+}
+
+# ", <size>, <layers> layers, ..." after a stage's "built" line (nothing on a dry run).
+stage_summary() {
+  [[ "${DRY_RUN}" == 0 ]] || return 0
+  printf '%s' "${STAGE_SUMMARIES[$1]:-}"
+}
+
+# record_package CLOCK: the package in ./dist (its size and SHA-256), made since CLOCK.
+record_package() {
+  [[ "${DRY_RUN}" == 0 ]] || return 0
+  local seconds size sum
+  seconds=$(seconds_since "$1")
+  size=$(stat -c %s "${ARTIFACT}")
+  read -r sum _ <"${CHECKSUM}"
+  METRIC_PACKAGE="{\"path\":$(json_string "${ARTIFACT}"),\"sizeBytes\":${size},\"sha256\":$(json_string "${sum}"),\"seconds\":${seconds}}"
+  METRIC_ROWS+=("${ARTIFACT}|${seconds}|$(human_size "${size}")|-|-|-")
+}
+
+# Whether every step of the build whose output is in FILE came from the build cache. Legacy
+# builder: each "Step i/n" after the first FROM, but FROM, is followed by "Using cache" (an ARG
+# before FROM is no step of the image). BuildKit: each step of the
+# Dockerfile but FROM ("#<n> [<i>/<n>] ...") has a "#<n> CACHED" line.
+build_fully_cached() {
+  local file=$1
+  if [[ "${DOCKER_BUILDKIT}" == 1 ]]; then
+    awk '
+      /^#[0-9]+ \[([^] ]+ )?[0-9]+\/[0-9]+\] / && !/^#[0-9]+ \[[^]]*\] FROM / { steps[$1] = 1 }
+      /^#[0-9]+ CACHED$/ { cached[$1] = 1 }
+      END { for (s in steps) if (!(s in cached)) exit 1 }' "${file}"
+  else
+    awk '
+      /^Step [0-9]+\/[0-9]+ : / { if ($4 == "FROM") from = 1; else if (from) steps++ }
+      /^ ---> Using cache$/ { cached++ }
+      END { exit steps == cached ? 0 : 1 }' "${file}"
+  fi
+}
+
+# The size of the build context the client sent, in bytes, from the build output in FILE: legacy
+# "Sending build context to Docker daemon  9.7kB"; BuildKit "#<n> transferring context: 9.7kB"
+# of the "[internal] load build context" step (none when no step copies anything: 0).
+context_bytes() {
+  awk '
+    { gsub(/\r/, " ") } # the legacy client redraws its progress line with carriage returns
+    /^Sending build context to Docker daemon / { size = $NF }
+    /^#[0-9]+ \[internal\] load \.dockerignore$/ && size == "" { size = "0B" }
+    /^#[0-9]+ \[internal\] load build context$/ { vertex = $1 }
+    vertex != "" && $1 == vertex && $2 == "transferring" && $3 == "context:" { size = $4 }
+    END {
+      if (match(size, /^[0-9.]+/) == 0) exit
+      n = substr(size, 1, RLENGTH) + 0; u = substr(size, RLENGTH + 1)
+      printf "%d\n", n * (u == "kB" ? 1e3 : u == "MB" ? 1e6 : u == "GB" ? 1e9 : 1) }' "$1"
+}
+
+# Seconds since CLOCK (an EPOCHREALTIME), with one decimal.
+seconds_since() {
+  awk -v from="$1" -v to="${EPOCHREALTIME}" 'BEGIN { printf "%.1f\n", to - from }'
+}
+
+# BYTES as Docker prints sizes (powers of 1000): 512B, 9.7kB, 181.3MB ('-' for '').
+human_size() {
+  awk -v n="$1" 'BEGIN {
+    if (n == "") { print "-"; exit }
+    split("B kB MB GB TB", units, " "); i = 1
+    while (n >= 1000 && i < 5) { n /= 1000; i++ }
+    printf (i == 1 ? "%d%s\n" : "%.1f%s\n"), n, units[i] }'
+}
+
+# A JSON string literal of TEXT (one line: backslash, double quote and tab escaped).
+json_string() {
+  local text=${1//\\/\\\\}
+  text=${text//\"/\\\"}
+  text=${text//$'\t'/\\t}
+  printf '"%s"' "${text}"
+}
+
+# Appends LINE to FILE; dies naming the file, the reason and the fix when it cannot.
+append_line() {
+  local file=$1 error
+  if ! error=$({ printf '%s\n' "$2" >>"${file}"; } 2>&1); then
+    die "${EXIT_WRITE}" "could not write ./${file}: $(write_error_reason "${error}"); $(write_fix "${file}")"
+  fi
+}
+
+# The builder, as the metrics name it.
+builder_name() {
+  printf '%s' "${BUILDER}"
+}
+
+# After a build command (or when a stage is over its budget): one JSON line appended to
+# ./build/metrics.json, a table on the terminal, and the same table in Markdown in
+# $GITHUB_STEP_SUMMARY when that is set (GitHub Actions).
+finish_metrics() {
+  [[ "${DRY_RUN}" == 0 ]] || return 0
+  local revision stages seconds row
+  revision=$(git rev-parse --verify --quiet HEAD 2>/dev/null) && revision=$(json_string "${revision}") || revision=null
+  seconds=$(seconds_since "${METRICS_CLOCK}")
+  stages=$(IFS=,; printf '%s' "${METRIC_STAGES[*]}")
+  append_line "${METRICS_FILE}" "{\"timestamp\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\",\"runId\":$(json_string "${RUN_ID}"),\"revision\":${revision},\"command\":$(json_string "${COMMAND}"),\"mode\":\"${MODE}\",\"builder\":\"$(builder_name)\",\"docker\":$(json_string "${DOCKER}"),\"result\":\"${METRIC_RESULT}\",\"seconds\":${seconds},\"stages\":[${stages}],\"package\":${METRIC_PACKAGE}}"
+  say "Metrics ($(builder_name), ${MODE} mode, ${seconds}s; appended to ./${METRICS_FILE}):"
+  while IFS= read -r row; do say "  ${row}"; done < <(metrics_table | awk -F '|' '{ printf "%-20s %8s %10s %6s %6s %9s\n", $1, $2, $3, $4, $5, $6 }')
+  if [[ -n "${GITHUB_STEP_SUMMARY:-}" ]]; then
+    local error
+    error=$({ metrics_markdown "${seconds}" >>"${GITHUB_STEP_SUMMARY}"; } 2>&1) \
+      || die "${EXIT_WRITE}" "could not write the job summary ${GITHUB_STEP_SUMMARY}: $(write_error_reason "${error}"); check GITHUB_STEP_SUMMARY"
+  fi
+}
+
+metrics_table() {
+  printf '%s\n' 'Stage|Seconds|Size|Layers|Cached|Context'
+  if [[ ${#METRIC_ROWS[@]} -gt 0 ]]; then printf '%s\n' "${METRIC_ROWS[@]}"; fi
+}
+
+# metrics_markdown SECONDS: the table as Markdown, for the job summary.
+metrics_markdown() {
+  local row
+  printf '### %s: %s, %s mode, %s, %ss\n\n' "${PIPELINE_TITLE}" "${COMMAND}" "${MODE}" "$(builder_name)" "$1"
+  printf '| Stage | Seconds | Size | Layers | Cached | Context |\n| --- | ---: | ---: | ---: | --- | ---: |\n'
+  for row in "${METRIC_ROWS[@]}"; do printf '| %s |\n' "${row//|/ | }"; done
+  if [[ "${METRIC_PACKAGE}" != null ]]; then
+    # shellcheck disable=SC2016 # Markdown's backticks, not a command substitution
+    printf '\nPackage: `%s`, %s, sha256 `%s`\n' "${ARTIFACT}" "$(human_size "$(stat -c %s "${ARTIFACT}")")" "$(cut -d ' ' -f 1 "${CHECKSUM}")"
+  fi
+  printf '\n'
 }
 
 # --- Build driver: package step ---
@@ -1075,7 +1292,7 @@ undo_commit() {
 }
 
 build_package_stage() {
-  local started=${SECONDS}
+  local started=${SECONDS} clock=${EPOCHREALTIME}
   if [[ "${MODE}" == ci ]]; then
     package_in_container
   else
@@ -1090,6 +1307,7 @@ build_package_stage() {
   if [[ "${DRY_RUN}" == 0 ]]; then
     say "Package: ./${ARTIFACT} ($(du -h "${ARTIFACT}" | cut -f1)), checksum ./${CHECKSUM}"
   fi
+  record_package "${clock}"
   say "<== ${PACKAGE_STAGE}: done $(elapsed_since "${started}")"
 }
 
@@ -1431,13 +1649,18 @@ Environment:
                    IDs for the image user and the files written to ./dist and ./build.
                    Precedence: environment, then .env, then the current user (id -u / id -g).
                    .env is created from id -u / id -g when missing.
-  BUILD_RUN_ID     label value ${LABEL_RUN_ID} put on every image and container (default: time and PID)
+  BUILD_RUN_ID     the run's ID: label ${LABEL_RUN_ID} on its containers, ./${RUN_RECORD_DIR}/<ID>.tsv (default: time and PID)
   KEEP_CONTAINERS  1 = keep the package and smoke-check containers after the run
   SMOKE_TIMEOUT    seconds the smoke check may take (default 300)
 
 With BuildKit, builds record their cache in the image (BUILDKIT_INLINE_CACHE=1) and, for image
 names with a registry, use the registry's image of the same input tag, else the moving tag, as
-cache (--cache-from). The legacy builder uses only its local cache.
+cache (--cache-from). The legacy builder uses only its local cache. BuildKit builds the stages'
+Dockerfile.<stage>.buildkit renderings (apt and pip caches mounted), the legacy builder the plain ones.
+
+Metrics: every build command appends one JSON line to ./${METRICS_FILE} (per stage: time, image
+size, layers, all steps cached or not, context sent; the package's size and SHA-256) and prints
+them as a table (also to \$GITHUB_STEP_SUMMARY when set). A stage's sizeBudget fails the build.
 
 Logs: ./${BUILD_LOG} (all docker output), ./${PACKAGER_LOG} (packager output).
 One run at a time per checkout: every command but help, check, shell and --dry-run holds

@@ -11,14 +11,24 @@ image_of() {
   with_registry "$(stage_image "$1/${MODE}")"
 }
 
+# The Dockerfile a stage is built from: its BuildKit rendering (with cache mounts) when the builder
+# has cache mounts (CACHE_MOUNTS=1, see choose_builder), else the plain one, which any builder builds.
+stage_dockerfile_to_build() {
+  local stage=$1
+  if [[ "${CACHE_MOUNTS}" == 1 ]] && stage_buildkit_dockerfile "${stage}"; then return 0; fi
+  stage_dockerfile "${stage}"
+}
+
+# No per-run label on the image: a label value that changes gives the legacy builder a new image
+# ID every run, and every stage built FROM it then misses its cache. What this run built or
+# confirmed is in its run record instead (see record_stage in driver-metrics.sh).
 build_stage() {
-  local stage=$1 number=$2 started=${SECONDS} image tag parent
+  local stage=$1 number=$2 started=${SECONDS} image tag parent output=/dev/null
   image=$(image_of "${stage}")
   tag=$(input_tag "${stage}")
   say "==> [${number}/${#STAGES[@]}] ${stage}: $(stage_description "${stage}")"
   require_inputs "${stage}"
-  local args=(build --file "$(stage_dockerfile "${stage}")" --tag "${image}" --tag "${tag}"
-    --label "${LABEL_RUN_ID}=${RUN_ID}")
+  local args=(build --file "$(stage_dockerfile_to_build "${stage}")" --tag "${image}" --tag "${tag}")
   # BuildKit: plain progress for a readable log, and the cache metadata in the image, so that the
   # registry's copy can serve as the build cache of a later run on another machine. Legacy builder:
   # remove the intermediate container of a failed step too, so that a failure leaves nothing
@@ -36,8 +46,22 @@ build_stage() {
   if stage_takes_user_ids "${stage}" >/dev/null; then
     args+=(--build-arg "HOST_UID=${IMAGE_UID}" --build-arg "HOST_GID=${IMAGE_GID}")
   fi
-  run "${DOCKER}" "${args[@]}" . || die "${EXIT_STAGE_BUILD}" "building stage ${stage} failed; see ./${BUILD_LOG}"
-  say "<== ${stage}: ${image} built $(elapsed_since "${started}")"
+  if [[ "${DRY_RUN}" == 0 ]]; then output=${RUN_TMP}/build-${stage}.out; fi
+  local clock=${EPOCHREALTIME}
+  run_recorded "${output}" "${DOCKER}" "${args[@]}" . || die "${EXIT_STAGE_BUILD}" "building stage ${stage} failed; see ./${BUILD_LOG}"
+  [[ "${DRY_RUN}" == 1 ]] || record_stage "${stage}" "${image}" "${tag}" "${clock}" "${output}"
+  say "<== ${stage}: ${image} built $(elapsed_since "${started}")$(stage_summary "${stage}")"
+}
+
+# Like run (output to the terminal and the build log), with the output also in FILE, which
+# record_stage reads (whether every step came from the cache, the context size).
+run_recorded() {
+  local file=$1
+  shift
+  announce "$@" || return 0
+  : >"${file}"
+  "$@" > >(tee -a "${BUILD_LOG}" "${file}" 2>/dev/null) 2>&1 &
+  wait_for_command
 }
 
 
@@ -51,7 +75,14 @@ cache_from_args() {
   args+=(--cache-from "${tag}" --cache-from "${image}")
 }
 
+# build_STAGE: one stage, then its metrics.
 build_one() {
+  start_metrics
+  build_named_stage "$1"
+  finish_metrics
+}
+
+build_named_stage() {
   local stage=$1 index
   for index in "${!STAGES[@]}"; do
     if [[ "${STAGES[${index}]}" == "${stage}" ]]; then
@@ -64,6 +95,8 @@ build_one() {
 
 build_all() {
   local started=${SECONDS} stage
-  for stage in "${STAGES[@]}"; do build_one "${stage}"; done
+  start_metrics
+  for stage in "${STAGES[@]}"; do build_named_stage "${stage}"; done
   say "Built ${#STAGES[@]} stages $(elapsed_since "${started}") (${MODE} mode)."
+  finish_metrics
 }

@@ -52,13 +52,18 @@ Environment:
                    IDs for the image user and the files written to ./dist and ./build.
                    Precedence: environment, then .env, then the current user (id -u / id -g).
                    .env is created from id -u / id -g when missing.
-  BUILD_RUN_ID     label value ${LABEL_RUN_ID} put on every image and container (default: time and PID)
+  BUILD_RUN_ID     the run's ID: label ${LABEL_RUN_ID} on its containers, ./${RUN_RECORD_DIR}/<ID>.tsv (default: time and PID)
   KEEP_CONTAINERS  1 = keep the package and smoke-check containers after the run
   SMOKE_TIMEOUT    seconds the smoke check may take (default 300)
 
 With BuildKit, builds record their cache in the image (BUILDKIT_INLINE_CACHE=1) and, for image
 names with a registry, use the registry's image of the same input tag, else the moving tag, as
-cache (--cache-from). The legacy builder uses only its local cache.
+cache (--cache-from). The legacy builder uses only its local cache. BuildKit builds the stages'
+Dockerfile.<stage>.buildkit renderings (apt and pip caches mounted), the legacy builder the plain ones.
+
+Metrics: every build command appends one JSON line to ./${METRICS_FILE} (per stage: time, image
+size, layers, all steps cached or not, context sent; the package's size and SHA-256) and prints
+them as a table (also to \$GITHUB_STEP_SUMMARY when set). A stage's sizeBudget fails the build.
 
 Logs: ./${BUILD_LOG} (all docker output), ./${PACKAGER_LOG} (packager output).
 One run at a time per checkout: every command but help, check, shell and --dry-run holds

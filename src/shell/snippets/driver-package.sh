@@ -142,7 +142,7 @@ undo_commit() {
 }
 
 build_package_stage() {
-  local started=${SECONDS}
+  local started=${SECONDS} clock=${EPOCHREALTIME}
   if [[ "${MODE}" == ci ]]; then
     package_in_container
   else
@@ -157,5 +157,6 @@ build_package_stage() {
   if [[ "${DRY_RUN}" == 0 ]]; then
     say "Package: ./${ARTIFACT} ($(du -h "${ARTIFACT}" | cut -f1)), checksum ./${CHECKSUM}"
   fi
+  record_package "${clock}"
   say "<== ${PACKAGE_STAGE}: done $(elapsed_since "${started}")"
 }

@@ -75,10 +75,11 @@ choose_builder() {
     BUILDER=legacy
     DOCKER_BUILDKIT=0
   fi
-  if [[ "${REQUIRES_BUILDKIT}" == 1 && "${BUILDER}" == legacy ]]; then
-    die "${EXIT_PREREQUISITE}" "the ${PIPELINE_TITLE} Dockerfiles use BuildKit cache mounts, which the legacy builder cannot build; set DOCKER_BUILDKIT=1 with a client that has BuildKit (DOCKER=/usr/bin/docker)"
-  fi
   export DOCKER_BUILDKIT
+  # Cache mounts (the stages' Dockerfile.<stage>.buildkit renderings) wherever BuildKit builds. An
+  # engine whose builder has RUN --mount=type=cache without BuildKit (Podman's buildah) sets
+  # CACHE_MOUNTS=1 after this; see stage_dockerfile_to_build.
+  CACHE_MOUNTS=${DOCKER_BUILDKIT}
 }
 
 # The builder's name for the run's first line.

@@ -231,16 +231,25 @@ resolve_path() {
   realpath -m -- "${path}"
 }
 
-# dockerfile_stage PATH: prints the stage whose Dockerfile PATH (absolute) is; fails for none.
+# dockerfile_stage PATH: prints the stage whose Dockerfile PATH (absolute) is (either rendering:
+# plain, or BuildKit's with cache mounts); fails for none.
 dockerfile_stage() {
-  local stage
+  local stage file
   for stage in "${STAGES[@]}"; do
-    if [[ "$(realpath -m -- "${PWD}/$(stage_dockerfile "${stage}")")" == "$1" ]]; then
-      printf '%s\n' "${stage}"
-      return 0
-    fi
+    while IFS= read -r file; do
+      if [[ "$(realpath -m -- "${PWD}/${file}")" == "$1" ]]; then
+        printf '%s\n' "${stage}"
+        return 0
+      fi
+    done < <(stage_dockerfiles "${stage}")
   done
   return 1
+}
+
+# The Dockerfiles of a stage, one per line: the plain one, then the BuildKit rendering if it has one.
+stage_dockerfiles() {
+  stage_dockerfile "$1"
+  stage_buildkit_dockerfile "$1" || true
 }
 
 # dockerfile_problems FILE: the RUN options of a Dockerfile that reach the host or lift the
@@ -356,13 +365,14 @@ report_call() {
 check_dockerfiles() {
   local stage file problems
   for stage in "${STAGES[@]}"; do
-    file=$(stage_dockerfile "${stage}")
-    problems=$(dockerfile_problems "${file}")
-    if [[ -z "${problems}" ]]; then
-      pass "isolation: ${file} has no RUN option that reaches the host (--mount only of type cache)"
-    else
-      fail "isolation: ${file} has no RUN option that reaches the host (found: $(tr '\n' ';' <<<"${problems}" | sed 's/;$//; s/;/; /g'))"
-    fi
+    while IFS= read -r file; do
+      problems=$(dockerfile_problems "${file}")
+      if [[ -z "${problems}" ]]; then
+        pass "isolation: ${file} has no RUN option that reaches the host (--mount only of type cache)"
+      else
+        fail "isolation: ${file} has no RUN option that reaches the host (found: $(tr '\n' ';' <<<"${problems}" | sed 's/;$//; s/;/; /g'))"
+      fi
+    done < <(stage_dockerfiles "${stage}")
   done
 }
 

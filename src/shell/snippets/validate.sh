@@ -10,7 +10,8 @@ usage() {
 Usage: ${VALIDATION_SCRIPT} [--docker PATH] [--driver PATH] [--image STAGE=REF]... [--label-prefix PREFIX] [--registry HOST[:PORT]]
 
 Builds the ${PIPELINE_TITLE} pipeline in CI mode with ${DRIVER_PATH} and checks, for this run only:
-  image building        every stage image exists and carries this run's ID label
+  image building        every stage image exists and is the one this run built or confirmed: the
+                        ID its run record (./${RUN_RECORD_DIR}/<run ID>.tsv) gives that name
   isolation             no container of the run and no build step had access to the host (below)
   package creation      ./${ARTIFACT} exists, is non-empty, and matches ./${CHECKSUM}
   smoke check           '${DRIVER_PATH} --ci smoke' runs the package of ./dist in a fresh container
@@ -148,8 +149,8 @@ check_images() {
       fail "image building: ${image} (${stage}) does not exist"
       continue
     fi
-    check "image building: ${image} (${stage}) was built by this run (${LABEL_RUN_ID}=${RUN_ID})" \
-      test "$(image_label "${image}" "${LABEL_RUN_ID}")" == "${RUN_ID}"
+    check "image building: ${image} (${stage}) was built by this run (./${RUN_RECORD_DIR}/${RUN_ID}.tsv records its ID for that name)" \
+      built_by_this_run "${stage}" "${image}"
     check "configuration: ${image} has ${LABEL_PIPELINE}=${PIPELINE}" \
       test "$(image_label "${image}" "${LABEL_PIPELINE}")" == "${PIPELINE}"
     check "configuration: ${image} has ${LABEL_STAGE}=${stage}" \
@@ -160,6 +161,24 @@ check_images() {
     check "configuration: ${image} has workdir $(stage_workdir "${stage}")" \
       test "$(image_field "${image}" .Config.WorkingDir)" == "$(stage_workdir "${stage}")"
   done
+}
+
+# The image ID this run's record gives REF for STAGE (the last one); fails when the run did not
+# tag REF for STAGE. The driver writes the record; images carry no per-run label (it would defeat
+# the legacy builder's cache).
+recorded_image_id() {
+  local stage=$1 ref=$2 record=${RUN_RECORD_DIR}/${RUN_ID}.tsv recorded_stage recorded_ref id found=''
+  [[ -f "${record}" ]] || return 1
+  while IFS=$'\t' read -r recorded_stage recorded_ref id; do
+    if [[ "${recorded_stage}" == "${stage}" && "${recorded_ref}" == "${ref}" ]]; then found=${id}; fi
+  done <"${record}"
+  [[ -n "${found}" ]] && printf '%s\n' "${found}"
+}
+
+# STAGE REF: REF is the image this run built or confirmed for STAGE (its record names REF with REF's ID).
+built_by_this_run() {
+  local recorded
+  recorded=$(recorded_image_id "$1" "$2") && [[ "${recorded}" == "$(image_field "$2" .Id)" ]]
 }
 
 # The IDs a container of the image runs with, from `id` in a probe container (configuration, not
@@ -204,7 +223,7 @@ check_smoke_run() {
 check_smoke_container() {
   local image image_id id created_at name _ found='' problem
   image=$(image_for "${SMOKE_STAGE}")
-  image_id=$(image_field "${image}" .Id || true)
+  image_id=$(recorded_image_id "${SMOKE_STAGE}" "${image}" || true)
   local what="smoke check: the package of ./dist ran in a fresh container of this run's ${image}, exited 0, and printed /${SMOKE_EXPECTED_OUTPUT}/"
   while read -r id created_at name _; do
     if [[ -n "${image_id}" && "$("${DOCKER}" container inspect --format '{{.Image}} {{ index .Config.Labels "'"${LABEL_RUN_ID}"'" }}' "${id}" 2>/dev/null)" == "${image_id} ${RUN_ID}" ]]; then
