@@ -44,8 +44,8 @@ describe('the committed .github/dependabot.yml', () => {
     expect(directoriesOf('docker')).toEqual(folders);
   });
 
-  test('pip: the folder of the example\'s requirements.txt (AiRunner\'s setup.py is in its own repository: no entry)', () => {
-    expect(directoriesOf('pip')).toEqual(['/examples/desktop-app']);
+  test('pip: the folders of the example\'s and the benchmark fixture\'s requirements.txt (AiRunner\'s setup.py and the naive fixture\'s copies are not in the repository: no entry)', () => {
+    expect(directoriesOf('pip')).toEqual(['/bench/fixtures/heavy', '/examples/desktop-app']);
     for (const dir of directoriesOf('pip')) expect(existsSync(join(REPO_ROOT, dir, 'requirements.txt'))).toBe(true);
   });
 
@@ -71,9 +71,11 @@ describe('the DependabotUpdates construct', () => {
     // The preset project is no Node project and has no projen build.yml: no npm entry, the pipelines' workflows only.
     expect(synthesized.updates.map((u) => [u['package-ecosystem'], u.directories])).toEqual([
       ['github-actions', ['/.github/workflows', '/examples/desktop-app/.github/workflows']],
-      ['docker', directoriesOf('docker')],
+      // The benchmark's fixture pipelines are defined in .projenrc.ts, not by the presets.
+      ['docker', directoriesOf('docker').filter((dir) => !dir.startsWith('/bench/'))],
+      // The temporary project has the example's requirements.txt (presetProject copies it); AiRunner's manifest is elsewhere.
+      ['pip', ['/examples/desktop-app']],
     ]);
-    // No pip entry: the example's requirements.txt is not in the temporary project (only its src/ is copied).
   });
 
   test('a project without workflows, Dockerfiles or manifests gets an empty list of updates', () => {

@@ -104,7 +104,7 @@ describe('reading the build output (captured from real builds of the example)', 
 
 describe('the metrics line and table', () => {
   const vars = {
-    RUN_ID: 'unit-1', COMMAND: 'build', MODE: 'ci', DOCKER: 'docker', DOCKER_BUILDKIT: '0', PIPELINE_TITLE: 'Desktop App',
+    RUN_ID: 'unit-1', COMMAND: 'build', MODE: 'ci', DOCKER: 'docker', DOCKER_BUILDKIT: '0', BUILDER: 'legacy', PIPELINE_TITLE: 'Desktop App',
     METRICS_FILE: 'build/metrics.json', RUN_RECORD_DIR: 'build/runs', ARTIFACT: 'dist/app.tar.gz', CHECKSUM: 'dist/app.tar.gz.sha256',
   };
   const script = [
