@@ -99,3 +99,27 @@ parse_args() {
     esac
   done
 }
+
+# Installs one Debian package with apt, unless its command (the package's name) is on PATH: root on
+# Debian only; ELSEWHERE says what to do on another system. apt's output goes to SETUP_LOG.
+ensure_apt_package() {
+  local package=$1 elsewhere=$2 start
+  start="$(now_us)"
+  if command -v "$package" >/dev/null; then
+    log "package: $package already installed"
+    return 0
+  fi
+  [[ "$(id -u)" -eq 0 ]] || die "$package is missing and installing it needs root; rerun $(basename "$0") as root, or install it (apt-get install $package)"
+  [[ -f /etc/debian_version ]] || die "$package is missing and this is no Debian machine; $elsewhere, then rerun"
+  log "package: installing $package (output in $SETUP_LOG)"
+  export DEBIAN_FRONTEND=noninteractive
+  if ! {
+    apt-get install -y --no-install-recommends "$package" ||
+      { apt-get update && apt-get install -y --no-install-recommends "$package"; }
+  } >>"$SETUP_LOG" 2>&1 </dev/null; then
+    printf 'error: apt-get install %s failed; see %s (last lines below), fix the cause and rerun\n' "$package" "$SETUP_LOG" >&2
+    tail -n 20 "$SETUP_LOG" >&2
+    exit 1
+  fi
+  log "package: installed $package in $(elapsed "$start")"
+}

@@ -41,27 +41,9 @@ EOF
 
 # --- step 1: package ----------------------------------------------------------
 
+# The package only installs: nothing starts it here (no service manager; policy-rc.d).
 ensure_package() {
-  local start
-  start="$(now_us)"
-  if command -v "$PACKAGE" >/dev/null; then
-    log "package: $PACKAGE already installed"
-    return 0
-  fi
-  [[ "$(id -u)" -eq 0 ]] || die "$PACKAGE is missing and installing it needs root; rerun $(basename "$0") as root, or install it (apt-get install $PACKAGE)"
-  [[ -f /etc/debian_version ]] || die "$PACKAGE is missing and this is no Debian machine; start a registry on $REGISTRY_ADDRESS yourself, then rerun"
-  log "package: installing $PACKAGE (output in $SETUP_LOG)"
-  export DEBIAN_FRONTEND=noninteractive
-  # The package only installs: nothing starts it here (no service manager; policy-rc.d).
-  if ! {
-    apt-get install -y --no-install-recommends "$PACKAGE" ||
-      { apt-get update && apt-get install -y --no-install-recommends "$PACKAGE"; }
-  } >>"$SETUP_LOG" 2>&1 </dev/null; then
-    printf 'error: apt-get install %s failed; see %s (last lines below), fix the cause and rerun\n' "$PACKAGE" "$SETUP_LOG" >&2
-    tail -n 20 "$SETUP_LOG" >&2
-    exit 1
-  fi
-  log "package: installed $PACKAGE in $(elapsed "$start")"
+  ensure_apt_package "$PACKAGE" "start a registry on $REGISTRY_ADDRESS yourself"
 }
 
 # --- step 2: registry ---------------------------------------------------------

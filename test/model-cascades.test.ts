@@ -1,9 +1,10 @@
 import { existsSync, readdirSync } from 'fs';
 import { join } from 'path';
 import {
-  PackagingPipeline, PackagingPipelineProps, Packager, PyInstallerPackager, StageDefinition, Step, ZipappPackager,
+  PackagingPipeline, PackagingPipelineProps, Packager, PyInstallerPackager, StageDefinition, Step,
 } from '../src';
 import { emptyProject, modelProblems } from './support/project';
+import { EditableProps, smallPipelineProps, smallStages } from './support/small-pipeline';
 
 /*
  * Issue 10, item 4 (c, d): a mistake is reported once, without the follow-on errors its cause
@@ -12,46 +13,8 @@ import { emptyProject, modelProblems } from './support/project';
  * package stage needs a user. Each case: exactly the expected lines, and nothing written.
  */
 
-function stages(): StageDefinition[] {
-  return [
-    {
-      name: 'base',
-      description: 'System packages',
-      from: { image: 'debian:bookworm-slim' },
-      images: { standard: 'example/app:base', ci: 'example/app:base_ci' },
-      systemPackages: ['python3'],
-      user: { name: 'appuser' },
-      workdir: '/app',
-    },
-    {
-      name: 'runtime',
-      description: 'Dependencies',
-      from: { stage: 'base' },
-      images: { standard: 'example/app:runtime', ci: 'example/app:runtime_ci' },
-      steps: [Step.copy('requirements.txt', '/app/')],
-    },
-    {
-      name: 'package',
-      description: 'Sources',
-      from: { stage: 'runtime' },
-      images: { standard: 'example/app:package', ci: 'example/app:package_ci' },
-      steps: [Step.copy('src/', '/app/src/')],
-    },
-  ];
-}
-
-type EditableProps = { -readonly [K in keyof PackagingPipelineProps]: PackagingPipelineProps[K] } & { stages: StageDefinition[] };
-
 function props(change: (p: EditableProps) => void): PackagingPipelineProps {
-  const p: EditableProps = {
-    name: 'app',
-    labelPrefix: 'org.example.build',
-    stages: stages(),
-    packager: new ZipappPackager({ main: 'app.cli:main' }),
-    sourcesElsewhere: true, // these projects hold no sources; the repository checks have tests of their own
-  };
-  change(p);
-  return p;
+  return smallPipelineProps(smallStages(), change);
 }
 
 /** Every problem of the changed model, as `[path] field: message`; checks that nothing was written. */

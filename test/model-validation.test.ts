@@ -4,52 +4,13 @@ import { join } from 'path';
 import { Project } from 'projen';
 import { ModelError, PackagingPipeline, PackagingPipelineProps, StageDefinition, Step, ZipappPackager } from '../src';
 import { emptyProject, modelProblems } from './support/project';
+import { EditableProps, smallPipelineProps, smallStages } from './support/small-pipeline';
 import { treeEntries, treeSnapshot } from './support/tree';
 
-/** A small valid pipeline; each test breaks one field of it. */
-function stages(): StageDefinition[] {
-  return [
-    {
-      name: 'base',
-      description: 'System packages',
-      from: { image: 'debian:bookworm-slim' },
-      images: { standard: 'example/app:base', ci: 'example/app:base_ci' },
-      systemPackages: ['python3'],
-      user: { name: 'appuser' },
-      workdir: '/app',
-      publish: 'branch',
-    },
-    {
-      name: 'runtime',
-      description: 'Dependencies',
-      from: { stage: 'base' },
-      images: { standard: 'example/app:runtime', ci: 'example/app:runtime_ci' },
-      steps: [Step.copy('requirements.txt', '/app/')],
-    },
-    {
-      name: 'package',
-      description: 'Sources',
-      from: { stage: 'runtime' },
-      images: { standard: 'example/app:package', ci: 'example/app:package_ci' },
-      steps: [Step.copy('src/', '/app/src/')],
-    },
-  ];
-}
-
-/** The props, writable, so that a test can break one field. */
-type EditableProps = { -readonly [K in keyof PackagingPipelineProps]: PackagingPipelineProps[K] } & { stages: StageDefinition[] };
-
+/** The small valid pipeline (test/support/small-pipeline.ts), its base stage published on every branch; each test breaks one field of it. */
 function props(change: (p: EditableProps) => void = () => {}): PackagingPipelineProps {
-  const p: EditableProps = {
-    name: 'app',
-    labelPrefix: 'org.example.build',
-    stages: stages(),
-    packager: new ZipappPackager({ main: 'app.cli:main' }),
-    // The tests' projects hold no application sources (the entry check has tests of its own).
-    sourcesElsewhere: true,
-  };
-  change(p);
-  return p;
+  const [base, ...rest] = smallStages();
+  return smallPipelineProps([{ ...base, publish: 'branch' }, ...rest], change);
 }
 
 function synthError(project: Project): ModelError {

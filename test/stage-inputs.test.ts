@@ -4,6 +4,7 @@ import { join } from 'path';
 import { Testing } from 'projen/lib/testing';
 import { PackagingPipeline, PyInstallerPackager, StageDefinition, Step, ZipappPackager } from '../src';
 import { emptyProject, REPO_ROOT } from './support/project';
+import { smallBaseStage } from './support/small-pipeline';
 
 /*
  * stage_inputs (the paths a stage needs, which require_inputs checks and the input tag hashes):
@@ -20,15 +21,7 @@ function stageInputs(driverText: string, stage: string): string[] {
   return run.stdout.split('\n').filter((line) => line !== '');
 }
 
-const BASE: StageDefinition = {
-  name: 'base',
-  description: 'Python',
-  from: { image: 'debian:bookworm-slim' },
-  images: { standard: 'example/app:base', ci: 'example/app:base_ci' },
-  systemPackages: ['python3'],
-  user: { name: 'appuser' },
-  workdir: '/app',
-};
+const BASE: StageDefinition = smallBaseStage();
 
 function driverOf(packageSteps: StageDefinition['steps'], packager = new ZipappPackager({ main: 'app.cli:main' }) as ZipappPackager | PyInstallerPackager): string {
   const project = emptyProject();
