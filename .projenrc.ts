@@ -48,9 +48,9 @@ project.compileTask.exec('rm -rf lib/shell/snippets && mkdir -p lib/shell lib/pr
 project.compileTask.exec('cp -R src/shell/snippets lib/shell/snippets');
 project.compileTask.exec('cp src/preflight/preflight.py lib/preflight/');
 
-// One jest process for everything: the end-to-end tests share one Docker engine and one set of
-// example images, so they must not run in parallel. `test:unit` (see presets/gate.ts) and
-// `test:e2e` run one part each.
+// The end-to-end tests share one Docker engine and one set of example images, so they run one
+// file at a time; the unit tests run beside them (test/support/run-tests.sh). `test:unit` (see
+// presets/gate.ts) and `test:e2e` run one part each.
 // Jest only transpiles (isolatedModules: type-checking each test file separately cost several
 // seconds per file); the tests are type-checked once, by `test:types`, before jest runs.
 project.tryFindObjectFile('test/tsconfig.json')?.addOverride('compilerOptions.isolatedModules', true);
@@ -60,7 +60,8 @@ const testTypes = project.addTask('test:types', {
 });
 project.testTask.reset();
 project.testTask.spawn(testTypes);
-project.testTask.exec('jest --ci --runInBand', { receiveArgs: true });
+// The engine tests and the other unit tests run as two jest processes at once (see the script).
+project.testTask.exec('bash test/support/run-tests.sh', { receiveArgs: true });
 // The workflows' quality gate: check:generated, lint, test:unit.
 const gate = addGateTasks(project);
 project.addTask('test:e2e', {

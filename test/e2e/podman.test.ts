@@ -1,11 +1,11 @@
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import {
-  copyExample, describeRun, expectFailure, expectSuccess, LABEL_PIPELINE, LABEL_RUN_ID, newRunId, PIPELINE, removeCopies,
+  copyExample, describeRun, expectFailure, expectSuccess, LABEL_PIPELINE, newRunId, PIPELINE, removeCopies,
   Run, runCommand, runScript, tail,
 } from '../support/docker';
 import { DRIVER_EXIT_CODES } from '../../src/shell/exit-codes';
-import { describeWithPodman, PODMAN, PODMAN_BASE_IMAGE, podmanImageLabel, podmanImages, podmanOk } from '../support/podman';
+import { describeWithPodman, PODMAN, PODMAN_BASE_IMAGE, podmanImageId, podmanImageLabel, podmanImages, podmanOk } from '../support/podman';
 
 /*
  * Podman as the engine: the example's generated driver, package step and test_ci_mode.sh, run for
@@ -84,7 +84,10 @@ describeWithPodman('The example pipeline with DOCKER=podman', () => {
     expect(build.stdout).not.toMatch(/--progress|BUILDKIT_INLINE_CACHE|--cache-from/);
     for (const stage of STANDARD_STAGES) {
       // Podman names the images localhost/local/desktop-app:STAGE; the driver's names resolve to them.
-      expect(podmanImageLabel(`local/desktop-app:${stage}`, LABEL_RUN_ID)).toBe(runId);
+      // This run built it: the run record (./build/runs/<run ID>.tsv) names the image Podman holds under that name.
+      const recorded = readFileSync(join(copy, 'build', 'runs', `${runId}.tsv`), 'utf8').split('\n')
+        .filter((line) => line.startsWith(`${stage}\tlocal/desktop-app:${stage}\t`)).map((line) => line.split('\t')[2]);
+      expect(recorded).toEqual([podmanImageId(`local/desktop-app:${stage}`)]);
       expect(podmanImageLabel(`localhost/local/desktop-app:${stage}`, LABEL_PIPELINE)).toBe(PIPELINE);
     }
     const check = expectSuccess(runCommand('sha256sum', ['--check', 'desktop-app-linux.tar.gz.sha256'], { cwd: join(copy, 'dist') }), 'sha256sum --check');

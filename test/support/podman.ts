@@ -66,6 +66,11 @@ export function podmanImages(label?: string): string[] {
   return [...new Set(podmanOk(args).split(/\s+/).filter((w) => w !== ''))].sort();
 }
 
+/** The ID of an image in Podman's store, as `podman image inspect` gives it (the driver's run record holds the same). */
+export function podmanImageId(ref: string): string {
+  return podmanOk(['image', 'inspect', '--format', '{{.Id}}', ref]);
+}
+
 /** One label of an image in Podman's store ('' when unset). */
 export function podmanImageLabel(ref: string, key: string): string {
   return podmanOk(['image', 'inspect', '--format', `{{ index .Config.Labels "${key}" }}`, ref]);
