@@ -175,6 +175,12 @@ describe('workflow settings are validated with the pipeline', () => {
       /\[Release\] gate\.nodeVersion: "\$\{\{ x \}\}" is not a Node\.js version/],
     ['a workflow folder outside the repository', (project, pipeline) => new ReleaseWorkflow(project, 'Release', { pipeline, fileName: 'release', directory: '../elsewhere' }),
       /\[Release\] directory: "\.\.\/elsewhere" escapes the repository/],
+    ['an image platform with no native runner', (project, pipeline) => new ReleaseWorkflow(project, 'Release', { pipeline, fileName: 'release', platforms: ['linux/amd64', 'linux/s390x' as never] }),
+      /\[Release\] platforms\[1\]: "linux\/s390x" must be one of linux\/amd64, linux\/arm64/],
+    ['an image platform named twice', (project, pipeline) => new ReleaseWorkflow(project, 'Release', { pipeline, fileName: 'release', platforms: ['linux/arm64', 'linux/arm64'] }),
+      /\[Release\] platforms\[1\]: linux\/arm64 is named twice/],
+    ['an empty platform list', (project, pipeline) => new ReleaseWorkflow(project, 'Release', { pipeline, fileName: 'release', platforms: [] }),
+      /\[Release\] platforms: must name at least one platform/],
   ])('%s is refused', (_, add, expected) => {
     expect(refusedWorkflow(add)).toMatch(expected);
   });
