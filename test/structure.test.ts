@@ -207,7 +207,7 @@ describe.each(PIPELINES)('Dockerfiles of the $name pipeline', (pipeline) => {
 // Workflows
 // ---------------------------------------------------------------------------------------------
 
-interface Step { 'name'?: string; 'uses'?: string; 'run'?: string; 'with'?: Record<string, unknown>; 'env'?: Record<string, unknown>; 'if'?: string; 'working-directory'?: string; 'shell'?: string }
+interface Step { 'id'?: string; 'name'?: string; 'uses'?: string; 'run'?: string; 'with'?: Record<string, unknown>; 'env'?: Record<string, unknown>; 'if'?: string; 'working-directory'?: string; 'shell'?: string }
 interface Job {
   'name'?: string;
   'needs'?: string | string[];
@@ -287,7 +287,7 @@ function simpleCommand(run: string): string[] | undefined {
 type RunKind = { kind: 'driver'; command: string; args: string[] } | { kind: 'validation' } | { kind: 'install' } | { kind: 'gate'; task: string }
   | { kind: 'checksum'; file: string } | { kind: 'sums'; files: string[] } | { kind: 'release-upload'; files: string[] }
   | { kind: 'native'; tool: 'pip-install' | 'pyinstaller' | 'python-program' | 'zip' | 'tar' };
-const DRIVER_COMMANDS = /^(build_[a-z0-9_-]+|push|promote|merge|promote_merged|pull_or_build|smoke)$/;
+const DRIVER_COMMANDS = /^(build_[a-z0-9_-]+|push|promote|merge|promote_merged|digest|pull_or_build|smoke)$/;
 /** Driver commands that write to the registry: they need packages: write. */
 const REGISTRY_WRITES = ['push', 'promote', 'merge', 'promote_merged'];
 /** Driver commands that move a moving tag: only on the branch or a release. */
@@ -304,7 +304,7 @@ function classifyRun(run: string, w: WorkflowExpectation): RunKind | string {
   if (!words) return `not one simple command: ${JSON.stringify(run)}`;
   const [first, ...rest] = words;
   if (first === w.driver) {
-    if (rest[0] !== '--ci' || !DRIVER_COMMANDS.test(rest[1] ?? '')) return `a driver command that is not "--ci <build_STAGE|push|promote|merge|promote_merged|pull_or_build|smoke>": ${run}`;
+    if (rest[0] !== '--ci' || !DRIVER_COMMANDS.test(rest[1] ?? '')) return `a driver command that is not "--ci <build_STAGE|push|promote|merge|promote_merged|digest|pull_or_build|smoke>": ${run}`;
     return { kind: 'driver', command: rest[1], args: rest.slice(2) };
   }
   if (first === w.validation && rest.length === 0) return { kind: 'validation' };
@@ -373,7 +373,8 @@ function workflowProblems(workflow: Workflow, w: WorkflowExpectation): string[] 
     // Every run: on a Windows or macOS runner is bash (shellcheck-clean, see test/lint.test.ts), never the default PowerShell.
     if (/^(windows|macos)-/.test(job['runs-on'] ?? '')) job.steps.forEach((st, i) => { if (st.run !== undefined && st.shell !== 'bash') problems.push(`${id}.steps[${i}] runs with shell ${st.shell}, not bash`); });
     // In a job, nothing is published before the last step that builds or checks.
-    const lastCheck = kinds.reduce((last, k, i) => (typeof k === 'object' && k !== undefined && !isPublishing(k) && (k.kind === 'driver' || k.kind === 'validation' || k.kind === 'checksum') ? i : last), -1);
+    // (digest only reads what push wrote: it reads back, it does not check the build.)
+    const lastCheck = kinds.reduce((last, k, i) => (typeof k === 'object' && k !== undefined && !isPublishing(k) && ((k.kind === 'driver' && k.command !== 'digest') || k.kind === 'validation' || k.kind === 'checksum') ? i : last), -1);
     const firstPublish = publishing.indexOf(true);
     if (firstPublish >= 0 && firstPublish < lastCheck) problems.push(`${id}.steps[${firstPublish}] publishes before steps[${lastCheck}] builds or checks`);
     // Only the branch (release workflow) or a release (dispatch workflow) moves the moving tags.
@@ -473,8 +474,14 @@ describe('workflows', () => {
     platforms.forEach((p, i) => {
       const job = workflow.jobs[ids[i]];
       expect({ id: ids[i], runsOn: job['runs-on'], env: job.env, needs: job.needs }).toEqual({ id: ids[i], runsOn: p.runner, env: { BUILD_PLATFORM: p.platform }, needs: 'gate' });
-      expect(job.permissions).toEqual({ contents: 'read', packages: 'write' });
-      expect(driverCalls(job, w)).toEqual([`build_${w.base}`, `push ${w.base}`, `promote ${w.base}`]);
+      // Each platform's pushed image gets signed provenance: the digest step's outputs are the attest step's subject.
+      expect(job.permissions).toEqual({ 'contents': 'read', 'packages': 'write', 'id-token': 'write', 'attestations': 'write' });
+      expect(driverCalls(job, w)).toEqual([`build_${w.base}`, `push ${w.base}`, `digest ${w.base}`, `promote ${w.base}`]);
+      const digest = job.steps.findIndex((s) => s.run?.endsWith(` digest ${w.base}`));
+      expect(job.steps[digest + 1]).toEqual(expect.objectContaining({
+        uses: ACTIONS.attest,
+        with: { 'subject-name': `\${{ steps.${job.steps[digest].id}.outputs.name }}`, 'subject-digest': `\${{ steps.${job.steps[digest].id}.outputs.digest }}`, 'push-to-registry': true },
+      }));
       // Native, never emulated: no QEMU set-up anywhere.
       expect(job.steps.map((s) => s.uses ?? '').filter((u) => /qemu/i.test(u))).toEqual([]);
     });

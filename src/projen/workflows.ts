@@ -109,6 +109,7 @@ export class ReleaseWorkflow extends PipelineWorkflow<ReleaseWorkflowOptions> {
       validateWorkflowOptions(problems, path, pipeline.model, options);
       if (options.branch !== undefined) checks.check(problems, path, 'branch', options.branch, checks.branchName);
       if (options.platforms !== undefined) validateImagePlatforms(problems, path, 'platforms', options.platforms);
+      checks.checkBoolean(problems, path, 'attestImages', options.attestImages);
       if (branchStages(pipeline.model).length === 0) {
         problems.add(path, 'pipeline', `no stage of ${pipeline.model.name} is marked publish: "branch", so this workflow would publish nothing; mark the first stage (the base) with publish: "branch"`);
       }

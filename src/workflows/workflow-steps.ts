@@ -62,3 +62,28 @@ export function setupPythonStep(version: string): WorkflowStep {
 export function setupBuildxStep(): WorkflowStep {
   return { name: 'Set up Docker Buildx', uses: ACTIONS.setupBuildx };
 }
+
+/**
+ * The step id of a stage's digest step (`driver --ci digest STAGE`), whose outputs name the image
+ * an attestation is for.
+ */
+export function digestStepId(stage: string): string {
+  return `digest_${stage.replace(/-/g, '_')}`;
+}
+
+/**
+ * SLSA build provenance for a pushed image (actions/attest with subject-name and subject-digest,
+ * from the digest step's outputs), stored with the repository's attestations and pushed to the
+ * registry beside the image. The job needs `id-token: write` and `attestations: write`.
+ */
+export function attestImageStep(name: string, digestStep: string): WorkflowStep {
+  return {
+    name,
+    uses: ACTIONS.attest,
+    with: {
+      'subject-name': `\${{ steps.${digestStep}.outputs.name }}`,
+      'subject-digest': `\${{ steps.${digestStep}.outputs.digest }}`,
+      'push-to-registry': true,
+    },
+  };
+}

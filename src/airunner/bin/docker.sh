@@ -1588,6 +1588,23 @@ promote_merged_stages() {
   done
 }
 
+# digest STAGE: the registry's digest of the stage's image under its input tag, as pushed by this
+# job (what a provenance attestation names): prints <repository>@sha256:..., and, in a GitHub
+# job, writes name=<repository> and digest=sha256:... to the step's outputs ($GITHUB_OUTPUT).
+print_pushed_digest() {
+  local stage=$1 tag repository line found=''
+  tag=$(input_tag "${stage}")
+  repository=${tag%:*}
+  require_input_tag "${stage}" "${tag}"
+  announce "${DOCKER}" image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "${tag}" || return 0
+  while IFS= read -r line; do
+    if [[ "${line}" == "${repository}@sha256:"* ]]; then found=${line}; fi
+  done < <("${DOCKER}" image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "${tag}")
+  [[ -n "${found}" ]] || die "${EXIT_PREREQUISITE}" "image ${tag} has no digest from ${repository}: it was not pushed from here; push it first with '${DRIVER_PATH}${CI_FLAG} push ${stage}'"
+  printf '%s\n' "${found}"
+  if [[ -n "${GITHUB_OUTPUT:-}" ]]; then printf 'name=%s\ndigest=%s\n' "${repository}" "${found#*@}" >>"${GITHUB_OUTPUT}"; fi
+}
+
 # --- Build driver: shell ---
 
 open_shell() {
@@ -1667,6 +1684,8 @@ $(for stage in "${STAGES[@]}"; do printf '  %-16s %s\n' "build_${stage}" "$(stag
                    multi-platform manifest under the input tag (docker buildx imagetools create)
   promote_merged [STAGE...]
                    point the moving tag at the merged manifest
+  digest STAGE     print the registry digest of the stage's pushed input tag (also to
+                   \$GITHUB_OUTPUT as name= and digest=, for a provenance attestation)
   pull STAGE       pull the stage's image by its input tag and tag it with the model's name
   pull_or_build STAGE
                    pull; only when the registry has no such image, build it (says which)
@@ -1808,6 +1827,7 @@ main() {
     merge) merge_stages "${OPERANDS[@]}" ;;
     promote_merged) promote_merged_stages "${OPERANDS[@]}" ;;
     pull) pull_stage "${OPERANDS[0]}" ;;
+    digest) print_pushed_digest "${OPERANDS[0]}" ;;
     pull_or_build) pull_or_build "${OPERANDS[0]}" ;;
     build_*) build_one "${COMMAND#build_}" ;;
   esac
@@ -1828,7 +1848,7 @@ check_operands() {
         OPERANDS=("${PUBLISHED_STAGES[@]}")
       fi
       ;;
-    pull | pull_or_build)
+    pull | pull_or_build | digest)
       [[ ${#OPERANDS[@]} == 1 ]] || usage_error "${COMMAND} takes one stage, e.g. '${COMMAND} ${STAGES[0]}' (stages: ${STAGES[*]})"
       ;;
     *) usage_error "unknown command '${COMMAND}'" ;;

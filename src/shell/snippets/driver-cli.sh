@@ -24,6 +24,8 @@ $(for stage in "${STAGES[@]}"; do printf '  %-16s %s\n' "build_${stage}" "$(stag
                    multi-platform manifest under the input tag (docker buildx imagetools create)
   promote_merged [STAGE...]
                    point the moving tag at the merged manifest
+  digest STAGE     print the registry digest of the stage's pushed input tag (also to
+                   \$GITHUB_OUTPUT as name= and digest=, for a provenance attestation)
   pull STAGE       pull the stage's image by its input tag and tag it with the model's name
   pull_or_build STAGE
                    pull; only when the registry has no such image, build it (says which)
@@ -165,6 +167,7 @@ main() {
     merge) merge_stages "${OPERANDS[@]}" ;;
     promote_merged) promote_merged_stages "${OPERANDS[@]}" ;;
     pull) pull_stage "${OPERANDS[0]}" ;;
+    digest) print_pushed_digest "${OPERANDS[0]}" ;;
     pull_or_build) pull_or_build "${OPERANDS[0]}" ;;
     build_*) build_one "${COMMAND#build_}" ;;
   esac
@@ -185,7 +188,7 @@ check_operands() {
         OPERANDS=("${PUBLISHED_STAGES[@]}")
       fi
       ;;
-    pull | pull_or_build)
+    pull | pull_or_build | digest)
       [[ ${#OPERANDS[@]} == 1 ]] || usage_error "${COMMAND} takes one stage, e.g. '${COMMAND} ${STAGES[0]}' (stages: ${STAGES[*]})"
       ;;
     *) usage_error "unknown command '${COMMAND}'" ;;

@@ -186,3 +186,20 @@ promote_merged_stages() {
       || die "${EXIT_FAILURE}" "could not tag ${tag} as ${image}: ${REGISTRY_ERROR} (run merge first)"
   done
 }
+
+# digest STAGE: the registry's digest of the stage's image under its input tag, as pushed by this
+# job (what a provenance attestation names): prints <repository>@sha256:..., and, in a GitHub
+# job, writes name=<repository> and digest=sha256:... to the step's outputs ($GITHUB_OUTPUT).
+print_pushed_digest() {
+  local stage=$1 tag repository line found=''
+  tag=$(input_tag "${stage}")
+  repository=${tag%:*}
+  require_input_tag "${stage}" "${tag}"
+  announce "${DOCKER}" image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "${tag}" || return 0
+  while IFS= read -r line; do
+    if [[ "${line}" == "${repository}@sha256:"* ]]; then found=${line}; fi
+  done < <("${DOCKER}" image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "${tag}")
+  [[ -n "${found}" ]] || die "${EXIT_PREREQUISITE}" "image ${tag} has no digest from ${repository}: it was not pushed from here; push it first with '${DRIVER_PATH}${CI_FLAG} push ${stage}'"
+  printf '%s\n' "${found}"
+  if [[ -n "${GITHUB_OUTPUT:-}" ]]; then printf 'name=%s\ndigest=%s\n' "${repository}" "${found#*@}" >>"${GITHUB_OUTPUT}"; fi
+}
