@@ -145,7 +145,7 @@ describe('arguments', () => {
 
 describe('several platforms: BUILD_PLATFORM, merge and promote_merged', () => {
   const image = 'ghcr.io/capsize-games/airunner/airunner:linux_ci';
-  const tagOf = (words: string[]) => words.filter((w, i) => words[i - 1] === '--tag');
+  const tagOf = (words: string[]) => words.filter((_, i) => words[i - 1] === '--tag');
 
   test('BUILD_PLATFORM reaches every build as --platform, and every image and input tag ends in the architecture', () => {
     const result = run(AIRUNNER_DRIVER, ['--ci', '--dry-run', 'build_base'], { BUILD_PLATFORM: 'linux/arm64' });
@@ -178,11 +178,12 @@ describe('several platforms: BUILD_PLATFORM, merge and promote_merged', () => {
   test.each<[string, Record<string, string>, string[], RegExp]>([
     ['a platform that is not linux/ARCH', { BUILD_PLATFORM: 'arm64' }, ['build_base'], /BUILD_PLATFORM='arm64' is not a platform; use linux\/amd64 or linux\/arm64/],
     ['merge without BUILD_PLATFORMS', {}, ['merge', 'base'], /merge needs BUILD_PLATFORMS/],
+    ['digest without a stage', {}, ['digest'], /digest takes one stage/],
     ['merge inside one platform\'s build', { BUILD_PLATFORMS: 'linux/amd64 linux/arm64', BUILD_PLATFORM: 'linux/amd64' }, ['merge', 'base'], /and no BUILD_PLATFORM/],
-  ])('%s is refused in one line (status: settings)', (_, env, args, message) => {
+  ])('%s is refused in one line (status: settings, or usage for a missing operand)', (_, env, args, message) => {
     const result = run(AIRUNNER_DRIVER, ['--ci', '--dry-run', ...args], env);
     expect(result.stderr).toMatch(message);
-    expect(result.status).toBe(DRIVER_EXIT_CODES.settings.code);
+    expect(result.status).toBe(args[0] === 'digest' ? DRIVER_EXIT_CODES.usage.code : DRIVER_EXIT_CODES.settings.code);
   });
 });
 

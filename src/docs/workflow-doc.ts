@@ -9,7 +9,7 @@ import { REGISTRY_ENV, validationCommand } from '../workflows/workflow-options';
 
 /** The workflows the docs describe, when the pipeline has them: where each is, and its gate. */
 export interface DocumentedWorkflows {
-  readonly release?: { readonly path: string; readonly branch: string; readonly registry: string; readonly gate: WorkflowGate; readonly platforms?: readonly ImagePlatform[]; readonly runner?: string };
+  readonly release?: { readonly path: string; readonly branch: string; readonly registry: string; readonly gate: WorkflowGate; readonly platforms?: readonly ImagePlatform[]; readonly runner?: string; readonly attestImages?: boolean };
   readonly dispatch?: { readonly path: string; readonly registry: string; readonly gate: WorkflowGate; readonly native?: NativePackaging };
 }
 
@@ -50,6 +50,11 @@ export function workflowSection(pipeline: Pipeline, workflows: DocumentedWorkflo
       '   inputs (its Dockerfile, the files its steps copy, and its parent\'s input tag), so the tag names exactly what was built.',
       `   Only a run on \`${branch}\` then moves ${images(pulled)} to it (\`${driver} --ci promote ${names(pulled)}\`); a manual run from another`,
       '   branch pushes the input tag alone.',
+      ...(workflows.release.attestImages ? [
+        `   After the push, \`${driver} --ci digest ${pulled[0].name}\` reads the registry's digest of the pushed image, and \`actions/attest\` signs SLSA build`,
+        '   provenance for that digest (also pushed to the registry); only this job has `id-token: write` and `attestations: write`.',
+        `   Check it with \`gh attestation verify oci://<image>@<digest> --repo OWNER/REPOSITORY\`.`,
+      ] : []),
       ...multiPlatformLines(workflows.release.platforms ?? DEFAULT_IMAGE_PLATFORMS, driver, names(pulled), pulled[0].name, images(pulled), branch),
       '',
     );
@@ -85,7 +90,7 @@ export function workflowSection(pipeline: Pipeline, workflows: DocumentedWorkflo
     '| --- | --- | --- | --- | --- |',
     ...(workflows.release ? [
       `| \`${workflows.release.path}\` | gate | | \`contents: read\` | nothing |`,
-      ...releaseJobRows(workflows.release.platforms ?? DEFAULT_IMAGE_PLATFORMS, pulled.map((s) => s.name).join('-'), `${names(pulled)} image (input tag; ${images(pulled)} on \`${workflows.release.branch}\`)`),
+      ...releaseJobRows(workflows.release.platforms ?? DEFAULT_IMAGE_PLATFORMS, pulled.map((s) => s.name).join('-'), `${names(pulled)} image (input tag; ${images(pulled)} on \`${workflows.release.branch}\`)`, workflows.release.attestImages === true),
     ] : []),
     ...(workflows.dispatch ? [
       `| \`${workflows.dispatch.path}\` | gate | | \`contents: read\` | nothing |`,
@@ -142,10 +147,12 @@ function multiPlatformLines(platforms: readonly ImagePlatform[], driver: string,
 }
 
 /** The table rows of the release workflow's publishing jobs. */
-function releaseJobRows(platforms: readonly ImagePlatform[], names: string, publishes: string): string[] {
-  if (platforms.length === 1) return [`| | publish-${names} | gate | \`contents: read\`, \`packages: write\` | ${publishes} |`];
+function releaseJobRows(platforms: readonly ImagePlatform[], names: string, publishes: string, attests: boolean): string[] {
+  const permissions = `\`contents: read\`, \`packages: write\`${attests ? ', `id-token: write`, `attestations: write`' : ''}`;
+  const provenance = attests ? ' and its signed provenance' : '';
+  if (platforms.length === 1) return [`| | publish-${names} | gate | ${permissions} | ${publishes}${provenance} |`];
   return [
-    ...platforms.map((p) => `| | publish-${names}-${platformArch(p)} | gate | \`contents: read\`, \`packages: write\` | the ${p} image (tags \`<tag>-${platformArch(p)}\`) |`),
+    ...platforms.map((p) => `| | publish-${names}-${platformArch(p)} | gate | ${permissions} | the ${p} image (tags \`<tag>-${platformArch(p)}\`)${provenance} |`),
     `| | merge-${names} | ${platforms.map((p) => `publish-${names}-${platformArch(p)}`).join(', ')} | \`contents: read\`, \`packages: write\` | ${publishes}, as one multi-platform manifest |`,
   ];
 }
@@ -154,6 +161,8 @@ function releaseJobRows(platforms: readonly ImagePlatform[], names: string, publ
 function imagePlatformLines(pipeline: Pipeline, platforms: readonly ImagePlatform[], runner: string | undefined): string[] {
   const published = branchStages(pipeline).map((s) => s.name).join(', ');
   return [
+    '### Image platforms',
+    '',
     '| image platform | built on | images |',
     '| --- | --- | --- |',
     ...platforms.map((p) => `| ${p} | GitHub-hosted \`${p === 'linux/amd64' ? runner ?? IMAGE_PLATFORM_RUNNERS[p] : IMAGE_PLATFORM_RUNNERS[p]}\` runner, natively | ${published}${platforms.length > 1 ? ` (\`<tag>-${platformArch(p)}\`, joined into one manifest)` : ''} |`),

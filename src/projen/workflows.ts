@@ -116,7 +116,7 @@ export class ReleaseWorkflow extends PipelineWorkflow<ReleaseWorkflowOptions> {
     }, (gate) => releaseWorkflow(pipeline.model, options, gate));
     if (pipeline instanceof PackagingPipeline && pipeline.valid) {
       pipeline.registerWorkflow({
-        release: { path: workflowPath(options), branch: options.branch ?? 'master', registry: publishRegistryOf(pipeline.model, options) ?? '', gate: resolveGate(project, options), platforms: options.platforms, runner: options.runner },
+        release: { path: workflowPath(options), branch: options.branch ?? 'master', registry: publishRegistryOf(pipeline.model, options) ?? '', gate: resolveGate(project, options), platforms: options.platforms, runner: options.runner, attestImages: options.attestImages },
       });
     }
   }
