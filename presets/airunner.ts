@@ -202,7 +202,8 @@ export function addAiRunnerBuild(project: Project, gate: WorkflowGateOptions): P
     // This repository is also a Node project: keep its folders out of the build context.
     dockerignore: ['.projen', 'coverage', 'test-reports', '/lib', 'examples', 'test'],
   });
-  new ReleaseWorkflow(project, 'DockerRelease', { pipeline, fileName: 'docker-release', branch: 'master', timeoutMinutes: 60, gate });
+  // The base image for x86-64 and arm64 Linux, each built on its own runner, joined into one manifest; each pushed image with signed provenance.
+  new ReleaseWorkflow(project, 'DockerRelease', { pipeline, fileName: 'docker-release', branch: 'master', timeoutMinutes: 60, gate, platforms: ['linux/amd64', 'linux/arm64'], attestImages: true });
   new DispatchWorkflow(project, 'LinuxDispatch', {
     pipeline, fileName: 'linux-dispatch', timeoutMinutes: 120, gate,
     // Windows and macOS packages, built natively (PyInstaller cannot cross-compile), one-dir as the Linux one.

@@ -143,6 +143,50 @@ describe('arguments', () => {
   });
 });
 
+describe('several platforms: BUILD_PLATFORM, merge and promote_merged', () => {
+  const image = 'ghcr.io/capsize-games/airunner/airunner:linux_ci';
+  const tagOf = (words: string[]) => words.filter((_, i) => words[i - 1] === '--tag');
+
+  test('BUILD_PLATFORM reaches every build as --platform, and every image and input tag ends in the architecture', () => {
+    const result = run(AIRUNNER_DRIVER, ['--ci', '--dry-run', 'build_base'], { BUILD_PLATFORM: 'linux/arm64' });
+    expect(result.status).toBe(0);
+    const build = dockerCommands(result.stdout).find((c) => c[1] === 'build')!;
+    expect(build[build.indexOf('--platform') + 1]).toBe('linux/arm64');
+    expect(tagOf(build)).toEqual([`${image}-arm64`, expect.stringMatching(new RegExp(`^${image.replace(/[.:/]/g, '\\$&')}-arm64-[0-9a-f]{12}$`))]);
+    const push = dockerCommands(run(AIRUNNER_DRIVER, ['--ci', '--dry-run', 'push', 'base'], { BUILD_PLATFORM: 'linux/arm64' }).stdout).find((c) => c[1] === 'push')!;
+    expect(push[2]).toBe(tagOf(build)[1]);
+  });
+
+  test('without BUILD_PLATFORM, no --platform and the plain tags (one platform, as before)', () => {
+    const build = dockerCommands(run(AIRUNNER_DRIVER, ['--ci', '--dry-run', 'build_base']).stdout).find((c) => c[1] === 'build')!;
+    expect(build).not.toContain('--platform');
+    expect(tagOf(build)[0]).toBe(image);
+  });
+
+  test('merge joins the per-platform input tags into the plain input tag; promote_merged points the moving tag at it', () => {
+    const platforms = { BUILD_PLATFORMS: 'linux/amd64 linux/arm64' };
+    const hashed = (platform: string) => tagOf(dockerCommands(run(AIRUNNER_DRIVER, ['--ci', '--dry-run', 'build_base'], { BUILD_PLATFORM: platform }).stdout).find((c) => c[1] === 'build')!)[1];
+    const hash = hashed('linux/amd64').slice(-12);
+    expect(hashed('linux/arm64').slice(-12)).toBe(hash);
+    const merge = run(AIRUNNER_DRIVER, ['--ci', '--dry-run', 'merge', 'base'], platforms);
+    expect(merge.status).toBe(0);
+    expect(dockerCommands(merge.stdout)).toEqual([['docker', 'buildx', 'imagetools', 'create', '--tag', `${image}-${hash}`, hashed('linux/amd64'), hashed('linux/arm64')]]);
+    const promote = run(AIRUNNER_DRIVER, ['--ci', '--dry-run', 'promote_merged', 'base'], platforms);
+    expect(dockerCommands(promote.stdout)).toEqual([['docker', 'buildx', 'imagetools', 'create', '--tag', image, `${image}-${hash}`]]);
+  });
+
+  test.each<[string, Record<string, string>, string[], RegExp]>([
+    ['a platform that is not linux/ARCH', { BUILD_PLATFORM: 'arm64' }, ['build_base'], /BUILD_PLATFORM='arm64' is not a platform; use linux\/amd64 or linux\/arm64/],
+    ['merge without BUILD_PLATFORMS', {}, ['merge', 'base'], /merge needs BUILD_PLATFORMS/],
+    ['digest without a stage', {}, ['digest'], /digest takes one stage/],
+    ['merge inside one platform\'s build', { BUILD_PLATFORMS: 'linux/amd64 linux/arm64', BUILD_PLATFORM: 'linux/amd64' }, ['merge', 'base'], /and no BUILD_PLATFORM/],
+  ])('%s is refused in one line (status: settings, or usage for a missing operand)', (_, env, args, message) => {
+    const result = run(AIRUNNER_DRIVER, ['--ci', '--dry-run', ...args], env);
+    expect(result.stderr).toMatch(message);
+    expect(result.status).toBe(args[0] === 'digest' ? DRIVER_EXIT_CODES.usage.code : DRIVER_EXIT_CODES.settings.code);
+  });
+});
+
 describe('settings', () => {
   test('DOCKER selects the docker client', () => {
     const result = run(EXAMPLE_DRIVER, ['--ci', '--dry-run', 'build_base'], { DOCKER: '/opt/docker/bin/docker' });

@@ -59,6 +59,8 @@ describe('bad input is refused with the construct path and the field, and nothin
     }, /\[App\/package\] stages\[3\]\.name: duplicate stage name "package"/],
     ['a duplicate image', edit(2, { images: { standard: 'example/app:package', ci: 'example/app:runtime_ci' } }), /\[App\/package\] images\.ci: image "example\/app:runtime_ci" is already used by stage "runtime" \(ci\)/],
     ['an invalid image reference', edit(0, { from: { image: 'Debian:Bookworm' } }), /\[App\/base\] from\.image: "Debian:Bookworm" is not a valid image reference/],
+    ['a digest that is not sha256:<64 hex>', edit(0, { from: { image: 'debian:bookworm-slim', digest: 'sha256:ABC' } }), /\[App\/base\] from\.digest: "sha256:ABC" is not an image digest \("sha256:" and 64 lowercase hex digits/],
+    ['a digest given twice', edit(0, { from: { image: `debian:bookworm-slim@sha256:${'a'.repeat(64)}`, digest: `sha256:${'b'.repeat(64)}` } }), /\[App\/base\] from\.digest: is given twice/],
     ['an image without a tag', edit(0, { images: { standard: 'example/app', ci: 'example/app:base_ci' } }), /\[App\/base\] images\.standard: "example\/app" needs an explicit tag/],
     ['an invalid tag', edit(0, { images: { standard: 'example/app:-bad', ci: 'example/app:base_ci' } }), /\[App\/base\] images\.standard: "example\/app:-bad" is not a valid image reference/],
     ['a non-numeric ID', edit(0, { user: { name: 'appuser', defaultId: '10x0' } }), /\[App\/base\] user\.defaultId: "10x0" is not a user or group ID \(a whole number from 1 to 2147483647\)/],
@@ -173,6 +175,12 @@ describe('workflow settings are validated with the pipeline', () => {
       /\[Release\] gate\.nodeVersion: "\$\{\{ x \}\}" is not a Node\.js version/],
     ['a workflow folder outside the repository', (project, pipeline) => new ReleaseWorkflow(project, 'Release', { pipeline, fileName: 'release', directory: '../elsewhere' }),
       /\[Release\] directory: "\.\.\/elsewhere" escapes the repository/],
+    ['an image platform with no native runner', (project, pipeline) => new ReleaseWorkflow(project, 'Release', { pipeline, fileName: 'release', platforms: ['linux/amd64', 'linux/s390x' as never] }),
+      /\[Release\] platforms\[1\]: "linux\/s390x" must be one of linux\/amd64, linux\/arm64/],
+    ['an image platform named twice', (project, pipeline) => new ReleaseWorkflow(project, 'Release', { pipeline, fileName: 'release', platforms: ['linux/arm64', 'linux/arm64'] }),
+      /\[Release\] platforms\[1\]: linux\/arm64 is named twice/],
+    ['an empty platform list', (project, pipeline) => new ReleaseWorkflow(project, 'Release', { pipeline, fileName: 'release', platforms: [] }),
+      /\[Release\] platforms: must name at least one platform/],
   ])('%s is refused', (_, add, expected) => {
     expect(refusedWorkflow(add)).toMatch(expected);
   });

@@ -48,6 +48,35 @@ function dockerfiles(stages: StageDefinition[]): Record<string, ReturnType<typeo
   return Object.fromEntries(Object.entries(dockerfileTexts(stages)).map(([name, text]) => [name, DockerfileParser.parse(text)]));
 }
 
+const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
+
+describe('a base image pinned by digest', () => {
+  test('the first stage says FROM name:tag@sha256:..., which the parser reads as tag and digest, and the linter accepts', () => {
+    const stages = presetStages();
+    stages[0] = { ...stages[0], from: { image: 'debian:bookworm-slim', digest: DIGEST } };
+    const text = dockerfileTexts(stages).base;
+    const from = DockerfileParser.parse(text).getFROMs()[0];
+    expect([from.getImageName(), from.getImageTag(), from.getImageDigest()]).toEqual(['debian', 'bookworm-slim', DIGEST]);
+    expect(from.getImage()).toBe(`debian:bookworm-slim@${DIGEST}`);
+    const findings = lintDockerfile(text, 'Dockerfile.base');
+    if (findings.length) throw new Error(formatFindings(findings));
+    // Without a digest the FROM line names the tag alone.
+    expect(dockerfiles(presetStages()).base.getFROMs()[0].getImageDigest()).toBeNull();
+  });
+
+  test('the digest reaches the docs, and a different digest changes only the base stage\'s Dockerfile', () => {
+    const pinned = presetStages();
+    pinned[0] = { ...pinned[0], from: { image: 'debian:bookworm-slim', digest: DIGEST } };
+    const project = emptyProject();
+    addPipeline(project, pinned);
+    const files = Testing.synth(project) as Record<string, string>;
+    expect(files['app/docs/BUILD.md']).toContain(`debian:bookworm-slim@${DIGEST}`);
+    const plain = dockerfileTexts(presetStages());
+    const withDigest = dockerfileTexts(pinned);
+    expect(Object.keys(plain).filter((name) => plain[name] !== withDigest[name])).toEqual(['base']);
+  });
+});
+
 describe('stage presets', () => {
   test('debianPythonBase: Debian bookworm with Python, pip and a non-root user, tagged <repository>:base and :base_ci', () => {
     expect(debianPythonBase({ repository })).toEqual({

@@ -207,12 +207,13 @@ describe.each(PIPELINES)('Dockerfiles of the $name pipeline', (pipeline) => {
 // Workflows
 // ---------------------------------------------------------------------------------------------
 
-interface Step { 'name'?: string; 'uses'?: string; 'run'?: string; 'with'?: Record<string, unknown>; 'env'?: Record<string, unknown>; 'if'?: string; 'working-directory'?: string; 'shell'?: string }
+interface Step { 'id'?: string; 'name'?: string; 'uses'?: string; 'run'?: string; 'with'?: Record<string, unknown>; 'env'?: Record<string, unknown>; 'if'?: string; 'working-directory'?: string; 'shell'?: string }
 interface Job {
   'name'?: string;
   'needs'?: string | string[];
   'if'?: string;
   'runs-on'?: string;
+  'env'?: Record<string, string>;
   'timeout-minutes'?: number;
   'permissions'?: Record<string, string>;
   'concurrency'?: { group?: string } | string;
@@ -236,6 +237,8 @@ interface WorkflowExpectation {
   readonly packageStage: string;
   /** The native package jobs (dispatch workflows): job id, runner, Python, artifact and archive. */
   readonly native?: readonly NativeExpectation[];
+  /** The image platforms of a release workflow, with the runner each is built on (several: one job each, then a merge). */
+  readonly platforms?: ReadonlyArray<{ readonly platform: string; readonly runner: string }>;
 }
 
 interface NativeExpectation { readonly job: string; readonly runner: string; readonly python: string; readonly artifact: string; readonly file: string }
@@ -251,7 +254,7 @@ const EXAMPLE = {
   artifact: 'desktop-app-linux', base: 'base', pushed: ['runtime'], packageStage: 'package',
 };
 const WORKFLOWS: readonly WorkflowExpectation[] = [
-  { ...AIRUNNER, path: '.github/workflows/docker-release.yml', kind: 'release', branch: 'master' },
+  { ...AIRUNNER, path: '.github/workflows/docker-release.yml', kind: 'release', branch: 'master', platforms: [{ platform: 'linux/amd64', runner: 'ubuntu-24.04' }, { platform: 'linux/arm64', runner: 'ubuntu-24.04-arm' }] },
   { ...AIRUNNER, path: '.github/workflows/linux-dispatch.yml', kind: 'dispatch', native: AIRUNNER_NATIVE },
   { ...EXAMPLE, path: 'examples/desktop-app/.github/workflows/docker-release.yml', kind: 'release', branch: 'main' },
   { ...EXAMPLE, path: 'examples/desktop-app/.github/workflows/linux-dispatch.yml', kind: 'dispatch' },
@@ -284,7 +287,11 @@ function simpleCommand(run: string): string[] | undefined {
 type RunKind = { kind: 'driver'; command: string; args: string[] } | { kind: 'validation' } | { kind: 'install' } | { kind: 'gate'; task: string }
   | { kind: 'checksum'; file: string } | { kind: 'sums'; files: string[] } | { kind: 'release-upload'; files: string[] }
   | { kind: 'native'; tool: 'pip-install' | 'pyinstaller' | 'python-program' | 'zip' | 'tar' };
-const DRIVER_COMMANDS = /^(build_[a-z0-9_-]+|push|promote|pull_or_build|smoke)$/;
+const DRIVER_COMMANDS = /^(build_[a-z0-9_-]+|push|promote|merge|promote_merged|digest|pull_or_build|smoke)$/;
+/** Driver commands that write to the registry: they need packages: write. */
+const REGISTRY_WRITES = ['push', 'promote', 'merge', 'promote_merged'];
+/** Driver commands that move a moving tag: only on the branch or a release. */
+const TAG_MOVES = ['promote', 'promote_merged'];
 
 function classifyRun(run: string, w: WorkflowExpectation): RunKind | string {
   // The one redirection allowed: `sha256sum -- FILE... > SHA256SUMS` writes the release's checksum file.
@@ -297,7 +304,7 @@ function classifyRun(run: string, w: WorkflowExpectation): RunKind | string {
   if (!words) return `not one simple command: ${JSON.stringify(run)}`;
   const [first, ...rest] = words;
   if (first === w.driver) {
-    if (rest[0] !== '--ci' || !DRIVER_COMMANDS.test(rest[1] ?? '')) return `a driver command that is not "--ci <build_STAGE|push|promote|pull_or_build|smoke>": ${run}`;
+    if (rest[0] !== '--ci' || !DRIVER_COMMANDS.test(rest[1] ?? '')) return `a driver command that is not "--ci <build_STAGE|push|promote|merge|promote_merged|digest|pull_or_build|smoke>": ${run}`;
     return { kind: 'driver', command: rest[1], args: rest.slice(2) };
   }
   if (first === w.validation && rest.length === 0) return { kind: 'validation' };
@@ -314,7 +321,7 @@ function classifyRun(run: string, w: WorkflowExpectation): RunKind | string {
   return `neither the driver, the validation script, the gate's tooling nor gh/checksum tooling: ${run}`;
 }
 
-const isPublishing = (k: RunKind | string | undefined) => typeof k === 'object' && ((k.kind === 'driver' && ['push', 'promote'].includes(k.command)) || k.kind === 'release-upload');
+const isPublishing = (k: RunKind | string | undefined) => typeof k === 'object' && ((k.kind === 'driver' && REGISTRY_WRITES.includes(k.command)) || k.kind === 'release-upload');
 const needsOf = (job: Job) => (job.needs === undefined ? [] : [job.needs].flat());
 
 /** Every job a job needs, directly or through another. */
@@ -355,7 +362,7 @@ function workflowProblems(workflow: Workflow, w: WorkflowExpectation): string[] 
     const expectedWrites = [
       ...(attests ? ['attestations', 'id-token'] : []),
       ...(kinds.some((k) => typeof k === 'object' && k?.kind === 'release-upload') ? ['contents'] : []),
-      ...(kinds.some((k) => typeof k === 'object' && k?.kind === 'driver' && ['push', 'promote'].includes(k.command)) ? ['packages'] : []),
+      ...(kinds.some((k) => typeof k === 'object' && k?.kind === 'driver' && REGISTRY_WRITES.includes(k.command)) ? ['packages'] : []),
     ].sort();
     if (JSON.stringify(writes) !== JSON.stringify(expectedWrites)) problems.push(`${id} may write ${JSON.stringify(writes)}, but it publishes with ${JSON.stringify(expectedWrites)}`);
     if (id !== 'gate' && !allNeeds(workflow, id).has('gate')) problems.push(`${id} does not need the gate`);
@@ -366,7 +373,8 @@ function workflowProblems(workflow: Workflow, w: WorkflowExpectation): string[] 
     // Every run: on a Windows or macOS runner is bash (shellcheck-clean, see test/lint.test.ts), never the default PowerShell.
     if (/^(windows|macos)-/.test(job['runs-on'] ?? '')) job.steps.forEach((st, i) => { if (st.run !== undefined && st.shell !== 'bash') problems.push(`${id}.steps[${i}] runs with shell ${st.shell}, not bash`); });
     // In a job, nothing is published before the last step that builds or checks.
-    const lastCheck = kinds.reduce((last, k, i) => (typeof k === 'object' && k !== undefined && !isPublishing(k) && (k.kind === 'driver' || k.kind === 'validation' || k.kind === 'checksum') ? i : last), -1);
+    // (digest only reads what push wrote: it reads back, it does not check the build.)
+    const lastCheck = kinds.reduce((last, k, i) => (typeof k === 'object' && k !== undefined && !isPublishing(k) && ((k.kind === 'driver' && k.command !== 'digest') || k.kind === 'validation' || k.kind === 'checksum') ? i : last), -1);
     const firstPublish = publishing.indexOf(true);
     if (firstPublish >= 0 && firstPublish < lastCheck) problems.push(`${id}.steps[${firstPublish}] publishes before steps[${lastCheck}] builds or checks`);
     // Only the branch (release workflow) or a release (dispatch workflow) moves the moving tags.
@@ -374,7 +382,7 @@ function workflowProblems(workflow: Workflow, w: WorkflowExpectation): string[] 
     job.steps.forEach((s, i) => {
       const k = kinds[i];
       if (typeof k !== 'object' || k === undefined) return;
-      if (k.kind === 'driver' && k.command === 'promote' && s.if !== moves) problems.push(`${id}.steps[${i}] moves a tag with if: ${s.if}, not ${moves}`);
+      if (k.kind === 'driver' && TAG_MOVES.includes(k.command) && s.if !== moves) problems.push(`${id}.steps[${i}] moves a tag with if: ${s.if}, not ${moves}`);
       if (k.kind === 'driver' && k.command === 'push' && s.if !== undefined) problems.push(`${id}.steps[${i}] pushes an input tag only under a condition`);
     });
     if (kinds.some((k) => typeof k === 'object' && k?.kind === 'release-upload') && job.if !== "${{ github.event_name == 'release' }}") problems.push(`${id} uploads to a release without if: github.event_name == 'release'`);
@@ -407,7 +415,7 @@ describe('workflows', () => {
       expect({ id, permissions: typeof job.permissions }).toEqual({ id, permissions: 'object' });
       expect({ id, timeout: typeof job['timeout-minutes'] === 'number' && job['timeout-minutes'] > 0 }).toEqual({ id, timeout: true });
       // GitHub-hosted: Ubuntu for the Docker jobs; a native package job's own Windows/macOS image.
-      const runner = /^package-(windows|macos)-/.test(id) ? /^(windows-(\d{4}|11-arm)|macos-\d{2}(-intel)?)$/ : /^ubuntu-(latest|\d{2}\.\d{2})$/;
+      const runner = /^package-(windows|macos)-/.test(id) ? /^(windows-(\d{4}|11-arm)|macos-\d{2}(-intel)?)$/ : /^ubuntu-(latest|\d{2}\.\d{2})(-arm)?$/;
       expect({ id, runsOn: job['runs-on'] }).toEqual({ id, runsOn: expect.stringMatching(runner) });
       const concurrency = job.concurrency ?? workflow.concurrency;
       const group = typeof concurrency === 'string' ? concurrency : concurrency?.group;
@@ -457,7 +465,37 @@ describe('workflows', () => {
     expect(tasks['test:unit'].shell).toEqual(['bash', '-c']);
   });
 
-  test.each(WORKFLOWS.filter((w) => w.kind === 'release'))('$path: on a push to the branch and by hand; gate, then build, push and (on the branch) promote the base', (w) => {
+  test.each(WORKFLOWS.filter((w) => w.kind === 'release' && w.platforms !== undefined))('$path: one job per image platform on its native runner (BUILD_PLATFORM), then a merge job that needs them all and joins the images', (w) => {
+    const workflow = workflows[w.path];
+    const platforms = w.platforms!;
+    expect(workflow.on.push).toEqual({ branches: [w.branch] });
+    const ids = platforms.map((p) => `publish-${w.base}-${p.platform.split('/')[1]}`);
+    expect(Object.keys(workflow.jobs)).toEqual(['gate', ...ids, `merge-${w.base}`]);
+    platforms.forEach((p, i) => {
+      const job = workflow.jobs[ids[i]];
+      expect({ id: ids[i], runsOn: job['runs-on'], env: job.env, needs: job.needs }).toEqual({ id: ids[i], runsOn: p.runner, env: { BUILD_PLATFORM: p.platform }, needs: 'gate' });
+      // Each platform's pushed image gets signed provenance: the digest step's outputs are the attest step's subject.
+      expect(job.permissions).toEqual({ 'contents': 'read', 'packages': 'write', 'id-token': 'write', 'attestations': 'write' });
+      expect(driverCalls(job, w)).toEqual([`build_${w.base}`, `push ${w.base}`, `digest ${w.base}`, `promote ${w.base}`]);
+      const digest = job.steps.findIndex((s) => s.run?.endsWith(` digest ${w.base}`));
+      expect(job.steps[digest + 1]).toEqual(expect.objectContaining({
+        uses: ACTIONS.attest,
+        with: { 'subject-name': `\${{ steps.${job.steps[digest].id}.outputs.name }}`, 'subject-digest': `\${{ steps.${job.steps[digest].id}.outputs.digest }}`, 'push-to-registry': true },
+      }));
+      // Native, never emulated: no QEMU set-up anywhere.
+      expect(job.steps.map((s) => s.uses ?? '').filter((u) => /qemu/i.test(u))).toEqual([]);
+    });
+    const merge = workflow.jobs[`merge-${w.base}`];
+    expect(merge.needs).toEqual(ids);
+    expect(merge['runs-on']).toBe('ubuntu-24.04');
+    expect(merge.env).toEqual({ BUILD_PLATFORMS: platforms.map((p) => p.platform).join(' ') });
+    expect(merge.permissions).toEqual({ contents: 'read', packages: 'write' });
+    expect(merge.steps.map((s) => s.uses).filter(Boolean)).toEqual([ACTIONS.checkout, ACTIONS.setupBuildx, ACTIONS.dockerLogin]);
+    expect(driverCalls(merge, w)).toEqual([`merge ${w.base}`, `promote_merged ${w.base}`]);
+    expect(merge.steps.find((s) => s.run?.includes('promote_merged'))?.if).toBe(`\${{ github.ref == 'refs/heads/${w.branch}' }}`);
+  });
+
+  test.each(WORKFLOWS.filter((w) => w.kind === 'release' && w.platforms === undefined))('$path: on a push to the branch and by hand; gate, then build, push and (on the branch) promote the base', (w) => {
     const workflow = workflows[w.path];
     expect(Object.keys(workflow.on).sort()).toEqual(['push', 'workflow_dispatch']);
     expect(workflow.on.push).toEqual({ branches: [w.branch] });

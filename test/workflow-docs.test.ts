@@ -1,3 +1,4 @@
+import { parse } from 'yaml';
 import { synthPresets } from './support/project';
 import { ACTION_TABLE, PinnedAction } from '../src';
 
@@ -39,6 +40,14 @@ describe('docs/BUILD.md: platforms, verification, updates', () => {
       expect.stringContaining('Ubuntu'), 'GitHub-hosted `windows-2025` runner', 'GitHub-hosted `macos-15` runner',
     ]);
     expect(airunner).toContain('glibc is at least that of the base image (`ubuntu:22.04`)');
+  });
+
+  test('image platforms: each row names the runner its release job runs on (AiRunner: amd64 and arm64; the example: amd64 only)', () => {
+    const runners = (path: string) => Object.values((parse(files[path]) as { jobs: Record<string, { 'runs-on': string; 'env'?: Record<string, string> }> }).jobs)
+      .filter((job) => job.env?.BUILD_PLATFORM !== undefined).map((job) => [job.env!.BUILD_PLATFORM, `GitHub-hosted \`${job['runs-on']}\` runner, natively`]);
+    expect(tableAfter(airunner, '### Image platforms').map((r) => [r[0], r[1]])).toEqual(runners('.github/workflows/docker-release.yml'));
+    expect(runners('.github/workflows/docker-release.yml').map((r) => r[0])).toEqual(['linux/amd64', 'linux/arm64']);
+    expect(tableAfter(example, '### Image platforms').map((r) => [r[0], r[1]])).toEqual([['linux/amd64', 'GitHub-hosted `ubuntu-24.04` runner, natively']]);
   });
 
   test('the example (zipapp): the Linux package only, with its own base image\'s glibc floor', () => {

@@ -33,7 +33,7 @@ export function stageDockerfile(pipeline: Pipeline, stage: PipelineStage, varian
     out.push({ kind: 'arg', name: parent.imageArgName, default: parent.image('ci') });
     out.push({ kind: 'from', image: `\${${parent.imageArgName}}` });
   } else {
-    out.push({ kind: 'from', image: stage.baseImage ?? '' });
+    out.push({ kind: 'from', image: stage.baseReference ?? '' });
   }
   if (p.user) {
     for (const arg of USER_ID_ARGS) out.push({ kind: 'arg', name: arg, default: p.user.defaultId ?? DEFAULT_USER_ID });

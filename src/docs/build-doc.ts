@@ -201,7 +201,7 @@ function exitCodeSection(driver: string): string[] {
 
 function fromText(pipeline: Pipeline, stage: Pipeline['stages'][number]): string {
   const parent = pipeline.parentOf(stage);
-  return parent ? `the ${parent.name} image` : `\`${'image' in stage.props.from ? stage.props.from.image : ''}\``;
+  return parent ? `the ${parent.name} image` : `\`${stage.baseReference ?? ''}\``;
 }
 
 function stageDetails(pipeline: Pipeline, stage: Pipeline['stages'][number]): string[] {

@@ -1,4 +1,4 @@
-import { NativePackaging, runnerOf, targetName } from '../model/platform-target';
+import { DEFAULT_IMAGE_PLATFORMS, IMAGE_PLATFORM_RUNNERS, ImagePlatform, NativePackaging, platformArch, runnerOf, targetName } from '../model/platform-target';
 import { Pipeline } from '../model/pipeline';
 import { ACTION_TABLE, PinnedAction } from '../workflows/actions';
 import { WorkflowGate } from '../workflows/gate-job';
@@ -9,7 +9,7 @@ import { REGISTRY_ENV, validationCommand } from '../workflows/workflow-options';
 
 /** The workflows the docs describe, when the pipeline has them: where each is, and its gate. */
 export interface DocumentedWorkflows {
-  readonly release?: { readonly path: string; readonly branch: string; readonly registry: string; readonly gate: WorkflowGate };
+  readonly release?: { readonly path: string; readonly branch: string; readonly registry: string; readonly gate: WorkflowGate; readonly platforms?: readonly ImagePlatform[]; readonly runner?: string; readonly attestImages?: boolean };
   readonly dispatch?: { readonly path: string; readonly registry: string; readonly gate: WorkflowGate; readonly native?: NativePackaging };
 }
 
@@ -50,6 +50,12 @@ export function workflowSection(pipeline: Pipeline, workflows: DocumentedWorkflo
       '   inputs (its Dockerfile, the files its steps copy, and its parent\'s input tag), so the tag names exactly what was built.',
       `   Only a run on \`${branch}\` then moves ${images(pulled)} to it (\`${driver} --ci promote ${names(pulled)}\`); a manual run from another`,
       '   branch pushes the input tag alone.',
+      ...(workflows.release.attestImages ? [
+        `   After the push, \`${driver} --ci digest ${pulled[0].name}\` reads the registry's digest of the pushed image, and \`actions/attest\` signs SLSA build`,
+        '   provenance for that digest (also pushed to the registry); only this job has `id-token: write` and `attestations: write`.',
+        `   Check it with \`gh attestation verify oci://<image>@<digest> --repo OWNER/REPOSITORY\`.`,
+      ] : []),
+      ...multiPlatformLines(workflows.release.platforms ?? DEFAULT_IMAGE_PLATFORMS, driver, names(pulled), pulled[0].name, images(pulled), branch),
       '',
     );
   }
@@ -84,7 +90,7 @@ export function workflowSection(pipeline: Pipeline, workflows: DocumentedWorkflo
     '| --- | --- | --- | --- | --- |',
     ...(workflows.release ? [
       `| \`${workflows.release.path}\` | gate | | \`contents: read\` | nothing |`,
-      `| | publish-${pulled.map((s) => s.name).join('-')} | gate | \`contents: read\`, \`packages: write\` | ${names(pulled)} image (input tag; ${images(pulled)} on \`${workflows.release.branch}\`) |`,
+      ...releaseJobRows(workflows.release.platforms ?? DEFAULT_IMAGE_PLATFORMS, pulled.map((s) => s.name).join('-'), `${names(pulled)} image (input tag; ${images(pulled)} on \`${workflows.release.branch}\`)`, workflows.release.attestImages === true),
     ] : []),
     ...(workflows.dispatch ? [
       `| \`${workflows.dispatch.path}\` | gate | | \`contents: read\` | nothing |`,
@@ -97,7 +103,7 @@ export function workflowSection(pipeline: Pipeline, workflows: DocumentedWorkflo
     'above, or goes in front of a name without one). They run on GitHub-hosted runners, log in to the registry with the job\'s own',
     '`GITHUB_TOKEN`, and check out without persisted credentials.',
     '',
-    ...platformLines(pipeline, workflows.dispatch?.native),
+    ...platformLines(pipeline, workflows.dispatch?.native, workflows.release),
     ...(workflows.dispatch ? verificationLines(pipeline, workflows.dispatch.native) : []),
     ...updateLines(),
   );
@@ -105,7 +111,7 @@ export function workflowSection(pipeline: Pipeline, workflows: DocumentedWorkflo
 }
 
 /** Where each platform's package is built, and the Linux package's glibc floor. */
-function platformLines(pipeline: Pipeline, native: NativePackaging | undefined): string[] {
+function platformLines(pipeline: Pipeline, native: NativePackaging | undefined, release: DocumentedWorkflows['release']): string[] {
   const base = pipeline.stages[0].baseImage ?? pipeline.stages[0].image('ci');
   return [
     '### Platforms',
@@ -122,6 +128,50 @@ function platformLines(pipeline: Pipeline, native: NativePackaging | undefined):
       'excludes, console or windowed, smoke check); the Linux-only ones (libraries and data from the package stage\'s image) are',
       'not carried over.'] : []),
     '',
+    ...(release ? imagePlatformLines(pipeline, release.platforms ?? DEFAULT_IMAGE_PLATFORMS, release.runner) : []),
+  ];
+}
+
+/** The release workflow's jobs when it builds for several platforms: one per platform on its native runner, then the merge. */
+function multiPlatformLines(platforms: readonly ImagePlatform[], driver: string, names: string, first: string, images: string, branch: string): string[] {
+  if (platforms.length === 1) return [];
+  return [
+    `   With several platforms (${platforms.map((p) => `\`${p}\``).join(', ')}) this is one job per platform, each on its own native runner`,
+    `   (\`${platforms.map((p) => `${p}: ${IMAGE_PLATFORM_RUNNERS[p]}`).join('`, `')}\`; no emulation), with \`BUILD_PLATFORM\` set: the driver builds with`,
+    `   \`--platform\` and tags every image \`<tag>-<arch>\` (e.g. \`${platforms.map(platformArch).join('`, `')}\`), so ${names} is pushed per platform.`,
+    `3. \`merge-${names.split(', ').join('-')}\` (needs every platform's job; \`packages: write\`): \`BUILD_PLATFORMS='${platforms.join(' ')}' ${driver} --ci merge ${names}\` joins the`,
+    '   platform images into one multi-platform manifest under the input tag (`docker buildx imagetools create`, nothing is pulled',
+    `   or built), so a pull on any of these platforms gets its own image; only on \`${branch}\`, \`${driver} --ci promote_merged ${names}\``,
+    `   moves ${images} to that manifest. The package workflow pulls ${first} by the merged input tag.`,
+  ];
+}
+
+/** The table rows of the release workflow's publishing jobs. */
+function releaseJobRows(platforms: readonly ImagePlatform[], names: string, publishes: string, attests: boolean): string[] {
+  const permissions = `\`contents: read\`, \`packages: write\`${attests ? ', `id-token: write`, `attestations: write`' : ''}`;
+  const provenance = attests ? ' and its signed provenance' : '';
+  if (platforms.length === 1) return [`| | publish-${names} | gate | ${permissions} | ${publishes}${provenance} |`];
+  return [
+    ...platforms.map((p) => `| | publish-${names}-${platformArch(p)} | gate | ${permissions} | the ${p} image (tags \`<tag>-${platformArch(p)}\`)${provenance} |`),
+    `| | merge-${names} | ${platforms.map((p) => `publish-${names}-${platformArch(p)}`).join(', ')} | \`contents: read\`, \`packages: write\` | ${publishes}, as one multi-platform manifest |`,
+  ];
+}
+
+/** Where each platform of the published images is built. */
+function imagePlatformLines(pipeline: Pipeline, platforms: readonly ImagePlatform[], runner: string | undefined): string[] {
+  const published = branchStages(pipeline).map((s) => s.name).join(', ');
+  return [
+    '### Image platforms',
+    '',
+    '| image platform | built on | images |',
+    '| --- | --- | --- |',
+    ...platforms.map((p) => `| ${p} | GitHub-hosted \`${p === 'linux/amd64' ? runner ?? IMAGE_PLATFORM_RUNNERS[p] : IMAGE_PLATFORM_RUNNERS[p]}\` runner, natively | ${published}${platforms.length > 1 ? ` (\`<tag>-${platformArch(p)}\`, joined into one manifest)` : ''} |`),
+    '',
+    ...(platforms.length > 1 ? [
+      'The images of the package workflow (and the Linux package) are built on the x86-64 runner only. Locally, `BUILD_PLATFORM=linux/arm64`',
+      'builds for one platform where the engine can (an arm64 machine, or an engine with emulation set up); `--dry-run` shows the `--platform`.',
+      '',
+    ] : []),
   ];
 }
 

@@ -6,8 +6,22 @@ import { PythonDependencies, PythonRuntime, validatePythonFields } from './pytho
 import { sizeBudget } from './size-budget';
 import { StageStep } from './stage-step';
 
-/** Where a stage starts: an external image, or another stage of the same pipeline. */
-export type StageBase = { readonly image: string } | { readonly stage: string };
+/** Where a stage starts: an external image (optionally pinned by digest), or another stage of the same pipeline. */
+export type StageBase = ImageBase | { readonly stage: string };
+
+/** An external base image. */
+export interface ImageBase {
+  /** The image reference, "[registry/]name:tag", e.g. "ubuntu:22.04". */
+  readonly image: string;
+  /**
+   * The image's content digest, "sha256:<64 hex>": the Dockerfile then says
+   * `FROM name:tag@sha256:...`, which the engine resolves by digest alone (the tag is kept for
+   * the reader and for Dependabot, which updates tag and digest together). A moved tag cannot
+   * change what is built; the input tags change when the digest does.
+   * @default - the tag alone (whatever the registry's tag points to at build time)
+   */
+  readonly digest?: string;
+}
 
 /** A build argument with its default; documented in the generated docs. */
 export interface BuildArg {
@@ -119,6 +133,19 @@ export class ImageStage extends Construct {
     return checks.isRecord(from) && 'image' in from && typeof from.image === 'string' ? from.image : undefined;
   }
 
+  /** The digest this stage's base image is pinned to, if any. */
+  public get baseDigest(): string | undefined {
+    const from: unknown = this.props.from;
+    return checks.isRecord(from) && 'image' in from && typeof from.digest === 'string' ? from.digest : undefined;
+  }
+
+  /** What the FROM line names for an external base: "name:tag@sha256:..." when pinned, else "name:tag". */
+  public get baseReference(): string | undefined {
+    const image = this.baseImage;
+    if (image === undefined) return undefined;
+    return this.baseDigest === undefined ? image : `${image}@${this.baseDigest}`;
+  }
+
   public image(mode: BuildMode): string {
     return this.props.images[mode];
   }
@@ -172,7 +199,13 @@ export class ImageStage extends Construct {
 
   private validateFrom(problems: ProblemList, path: string): void {
     const from: unknown = this.props.from;
-    if (checks.isRecord(from) && 'image' in from) checks.check(problems, path, 'from.image', from.image, checks.imageReference);
+    if (checks.isRecord(from) && 'image' in from) {
+      checks.check(problems, path, 'from.image', from.image, checks.imageReference);
+      if (from.digest !== undefined) {
+        checks.check(problems, path, 'from.digest', from.digest, imageDigest);
+        if (typeof from.image === 'string' && from.image.includes('@')) problems.add(path, 'from.digest', `is given twice: ${checks.show(from.image)} already names a digest (keep the tag in image and the digest in digest)`);
+      }
+    }
     else if (checks.isRecord(from) && 'stage' in from) checks.check(problems, path, 'from.stage', from.stage, checks.name);
     else problems.add(path, 'from', 'is required: { image: "name:tag" } or { stage: "<earlier stage>" }');
   }
@@ -208,6 +241,13 @@ function validateStep(problems: ProblemList, path: string, at: string, step: Sta
     checks.listOf(problems, path, `${at}.cacheDirectories`, step.cacheDirectories)
       .forEach((dir, j) => checks.check(problems, path, `${at}.cacheDirectories[${j}]`, dir, checks.cacheDirectory));
   }
+}
+
+/** A content digest as a FROM line pins it: "sha256:" and 64 lowercase hex digits. */
+function imageDigest(value: string): string | undefined {
+  return /^sha256:[a-f0-9]{64}$/.test(value)
+    ? undefined
+    : `${checks.show(value)} is not an image digest ("sha256:" and 64 lowercase hex digits, e.g. from docker buildx imagetools inspect IMAGE)`;
 }
 
 function notRoot(value: string): string | undefined {

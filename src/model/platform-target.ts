@@ -103,3 +103,36 @@ function release(value: string): string | undefined {
 function manifestFile(value: string): string | undefined {
   return manifestKind(value) ? undefined : `${checks.show(value)} is not a dependency manifest (requirements*.txt, setup.py or pyproject.toml)`;
 }
+
+/** A Linux platform the images are built for, as `docker build --platform` names it. */
+export type ImagePlatform = 'linux/amd64' | 'linux/arm64';
+
+/**
+ * The GitHub-hosted runner each image platform is built on: natively, never emulated with QEMU
+ * (an emulated arm64 build of a Python stack takes many times as long, and its tests prove less).
+ */
+export const IMAGE_PLATFORM_RUNNERS: Readonly<Record<ImagePlatform, string>> = {
+  'linux/amd64': 'ubuntu-24.04',
+  'linux/arm64': 'ubuntu-24.04-arm',
+};
+
+/** The platforms of a pipeline's images when none are named: the engine's own, x86-64. */
+export const DEFAULT_IMAGE_PLATFORMS: readonly ImagePlatform[] = ['linux/amd64'];
+
+/** The architecture part of a platform, e.g. "arm64": the suffix of its per-platform tags (`<tag>-arm64`) and job ids. */
+export function platformArch(platform: ImagePlatform): string {
+  return platform.split('/')[1];
+}
+
+/** Problems of an image platform list at `field` (any value, never a crash). */
+export function validateImagePlatforms(problems: ProblemList, path: string, field: string, value: readonly ImagePlatform[]): void {
+  const known = Object.keys(IMAGE_PLATFORM_RUNNERS);
+  const platforms = checks.listOf(problems, path, field, value);
+  if (Array.isArray(value) && platforms.length === 0) problems.add(path, field, `must name at least one platform (e.g. ["linux/amd64"]), or leave ${field} out`);
+  const seen = new Set<string>();
+  platforms.forEach((platform, i) => {
+    if (!known.includes(platform)) problems.add(path, `${field}[${i}]`, `${JSON.stringify(platform)} must be one of ${known.join(', ')}`);
+    else if (seen.has(platform)) problems.add(path, `${field}[${i}]`, `${platform} is named twice`);
+    seen.add(platform);
+  });
+}

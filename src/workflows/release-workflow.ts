@@ -1,13 +1,33 @@
 import { GATE_JOB, gateJob, WorkflowGate } from './gate-job';
 import { branchStages } from './published-stages';
 import { DEFAULT_RUNNER, driverCommand, publishRegistryOf, REGISTRY_ENV, registryHost, WorkflowOptions, WorkflowStep } from './workflow-options';
-import { checkoutStep, loginStep } from './workflow-steps';
+import { attestImageStep, checkoutStep, digestStepId, loginStep, setupBuildxStep } from './workflow-steps';
 import { Pipeline } from '../model/pipeline';
+import { DEFAULT_IMAGE_PLATFORMS, IMAGE_PLATFORM_RUNNERS, ImagePlatform, platformArch } from '../model/platform-target';
 
 export interface ReleaseWorkflowOptions extends WorkflowOptions {
   /** Branch whose pushes publish the first stage's image; only it moves the image's `_ci` tag. @default "master" */
   readonly branch?: string;
+  /**
+   * The platforms the published images are built for. Each is built on its own native runner
+   * (IMAGE_PLATFORM_RUNNERS: linux/arm64 on "ubuntu-24.04-arm", never emulated), pushed as
+   * `<tag>-<arch>`, and a merge job joins them into one multi-platform manifest per tag. With one
+   * platform, one job builds and pushes the images under their plain tags.
+   * @default ["linux/amd64"]
+   */
+  readonly platforms?: readonly ImagePlatform[];
+  /**
+   * Sign SLSA build provenance for every image the workflow pushes (actions/attest on the pushed
+   * digest, also pushed to the registry; `gh attestation verify oci://IMAGE --repo OWNER/NAME`
+   * checks it). Only the publishing jobs then get `id-token: write` and `attestations: write`.
+   * @default false
+   */
+  readonly attestImages?: boolean;
 }
+
+/** The environment variables of the driver that name the platform of a build, and the platforms a merge joins. */
+export const PLATFORM_ENV = 'BUILD_PLATFORM';
+export const PLATFORMS_ENV = 'BUILD_PLATFORMS';
 
 /**
  * On a push to the branch (or by hand): the gate, then build the first stage (the base image) in
@@ -22,17 +42,61 @@ export function releaseWorkflow(pipeline: Pipeline, options: ReleaseWorkflowOpti
   const runner = options.runner ?? DEFAULT_RUNNER;
   const names = stages.map((s) => s.name);
   const registry = publishRegistryOf(pipeline, options) as string; // validated: the option or the images' host
+  const platforms = options.platforms ?? DEFAULT_IMAGE_PLATFORMS;
+  const onBranch = `\${{ github.ref == 'refs/heads/${branch}' }}`;
+  const publishId = `publish-${names.join('-')}`;
   const steps: WorkflowStep[] = [
     checkoutStep(),
     loginStep(registryHost(registry)),
     ...stages.map((stage) => ({ name: `Build the ${stage.name} image (CI mode)`, run: driverCommand(pipeline, '--ci', `build_${stage.name}`) })),
     { name: `Push the ${names.join(', ')} image under its input tag`, run: driverCommand(pipeline, '--ci', 'push', ...names) },
+    ...(options.attestImages ? stages.flatMap((stage) => [
+      { id: digestStepId(stage.name), name: `Read the registry digest of the pushed ${stage.name} image`, run: driverCommand(pipeline, '--ci', 'digest', stage.name) },
+      attestImageStep(`Sign build provenance for the pushed ${stage.name} image`, digestStepId(stage.name)),
+    ]) : []),
     {
       name: `Move ${stages.map((s) => s.image('ci')).join(', ')} to the pushed image (branch ${branch} only)`,
-      if: `\${{ github.ref == 'refs/heads/${branch}' }}`,
+      if: onBranch,
       run: driverCommand(pipeline, '--ci', 'promote', ...names),
     },
   ];
+  const publishPermissions = options.attestImages
+    ? { 'contents': 'read', 'packages': 'write', 'id-token': 'write', 'attestations': 'write' }
+    : { contents: 'read', packages: 'write' };
+  const publishJob = (name: string, runsOn: string, env?: Record<string, string>) => ({
+    'name': name,
+    'needs': GATE_JOB,
+    'runs-on': runsOn,
+    ...(env ? { env } : {}),
+    'timeout-minutes': options.timeoutMinutes ?? 60,
+    'permissions': publishPermissions,
+    'steps': steps,
+  });
+  // One platform: one job, plain tags (as before platforms existed). Several: one job per
+  // platform on its native runner (tags <tag>-<arch>), then one job that joins them.
+  const publishJobs: Record<string, unknown> = platforms.length === 1
+    ? { [publishId]: publishJob(`Build and push the ${names.join(', ')} image`, platforms[0] === 'linux/amd64' ? runner : IMAGE_PLATFORM_RUNNERS[platforms[0]]) }
+    : {
+      ...Object.fromEntries(platforms.map((platform) => [
+        `${publishId}-${platformArch(platform)}`,
+        publishJob(`Build and push the ${names.join(', ')} image for ${platform}`, platform === 'linux/amd64' ? runner : IMAGE_PLATFORM_RUNNERS[platform], { [PLATFORM_ENV]: platform }),
+      ])),
+      [`merge-${names.join('-')}`]: {
+        'name': `Join the ${platforms.join(', ')} images of ${names.join(', ')} into one manifest`,
+        'needs': platforms.map((platform) => `${publishId}-${platformArch(platform)}`),
+        'runs-on': runner,
+        'env': { [PLATFORMS_ENV]: platforms.join(' ') },
+        'timeout-minutes': 15,
+        'permissions': { contents: 'read', packages: 'write' },
+        'steps': [
+          checkoutStep(),
+          setupBuildxStep(),
+          loginStep(registryHost(registry)),
+          { name: `Join each platform's ${names.join(', ')} image under the input tag`, run: driverCommand(pipeline, '--ci', 'merge', ...names) },
+          { name: `Move ${stages.map((s) => s.image('ci')).join(', ')} to the joined manifest (branch ${branch} only)`, if: onBranch, run: driverCommand(pipeline, '--ci', 'promote_merged', ...names) },
+        ],
+      },
+    };
   return {
     name: options.fileName,
     on: {
@@ -45,14 +109,7 @@ export function releaseWorkflow(pipeline: Pipeline, options: ReleaseWorkflowOpti
     concurrency: { 'group': `${options.fileName}-\${{ github.ref }}`, 'cancel-in-progress': false },
     jobs: {
       [GATE_JOB]: gateJob(gate, runner),
-      [`publish-${names.join('-')}`]: {
-        'name': `Build and push the ${names.join(', ')} image`,
-        'needs': GATE_JOB,
-        'runs-on': runner,
-        'timeout-minutes': options.timeoutMinutes ?? 60,
-        'permissions': { contents: 'read', packages: 'write' },
-        'steps': steps,
-      },
+      ...publishJobs,
     },
   };
 }

@@ -57,3 +57,33 @@ export function attestStep(name: string, paths: readonly string[]): WorkflowStep
 export function setupPythonStep(version: string): WorkflowStep {
   return { name: `Set up Python ${version}`, uses: ACTIONS.setupPython, with: { 'python-version': version } };
 }
+
+/** Buildx for `docker buildx imagetools create` (joining each platform's image into one manifest); no QEMU: every platform builds on its own runner. */
+export function setupBuildxStep(): WorkflowStep {
+  return { name: 'Set up Docker Buildx', uses: ACTIONS.setupBuildx };
+}
+
+/**
+ * The step id of a stage's digest step (`driver --ci digest STAGE`), whose outputs name the image
+ * an attestation is for.
+ */
+export function digestStepId(stage: string): string {
+  return `digest_${stage.replace(/-/g, '_')}`;
+}
+
+/**
+ * SLSA build provenance for a pushed image (actions/attest with subject-name and subject-digest,
+ * from the digest step's outputs), stored with the repository's attestations and pushed to the
+ * registry beside the image. The job needs `id-token: write` and `attestations: write`.
+ */
+export function attestImageStep(name: string, digestStep: string): WorkflowStep {
+  return {
+    name,
+    uses: ACTIONS.attest,
+    with: {
+      'subject-name': `\${{ steps.${digestStep}.outputs.name }}`,
+      'subject-digest': `\${{ steps.${digestStep}.outputs.digest }}`,
+      'push-to-registry': true,
+    },
+  };
+}

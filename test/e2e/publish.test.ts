@@ -114,6 +114,21 @@ describeWithEngine('Publishing to a real registry: push, promote, pull, pull_or_
     expect(imageId(base)).toBe(imageId(`${REGISTRY}/local/desktop-app:base_ci`));
   });
 
+  test('digest prints the registry\'s own digest of the pushed input tag, and writes name= and digest= to GITHUB_OUTPUT (the attest step\'s subject)', () => {
+    const tag = registryTags('local/desktop-app').find((t) => t.startsWith('base_ci-'))!;
+    const headers = spawnSync('curl', ['-sI', '--max-time', '10',
+      '-H', 'Accept: application/vnd.docker.distribution.manifest.v2+json', '-H', 'Accept: application/vnd.oci.image.manifest.v1+json',
+      `http://${REGISTRY_HOST}/v2/${PATH_IN_REGISTRY}/local/desktop-app/manifests/${tag}`], { encoding: 'utf8' }).stdout;
+    const served = /^docker-content-digest:\s*(sha256:[0-9a-f]{64})/im.exec(headers)?.[1];
+    expect(served).toMatch(/^sha256:/);
+    const output = join(copy, 'github-output');
+    writeFileSync(output, '');
+    const run = expectSuccess(driver(['--ci', '--registry', REGISTRY, 'digest', 'base'], { GITHUB_OUTPUT: output }), 'digest base');
+    const repository = `${REGISTRY}/local/desktop-app`;
+    expect(run.stdout.trim().split('\n').pop()).toBe(`${repository}@${served}`);
+    expect(readFileSync(output, 'utf8')).toBe(`name=${repository}\ndigest=${served}\n`);
+  });
+
   test('the pushed image carries BuildKit\'s inline cache, so that a fresh machine can build from it', () => {
     const tag = registryTags('local/desktop-app').find((t) => t.startsWith('base_ci-'))!;
     const config = registryConfig('local/desktop-app', tag);

@@ -127,6 +127,13 @@ export const LOCAL_ACTIONS: { readonly [K in ActionName]: LocalAction } = {
       return `${files.length} file(s) kept as artifact ${name}: ${files.map((f) => relative(root, f)).join(', ')}`;
     },
   },
+  setupBuildx: {
+    means: 'nothing: Buildx is not on this machine (its only use, joining several platforms\' images, needs an arm64 runner too)',
+    inputs: [],
+    run() {
+      throw new RehearsalRefusal('docker/setup-buildx-action is not rehearsed: this machine has no Buildx, and a merge job needs platform jobs on runners it cannot stand in for');
+    },
+  },
   setupPython: {
     means: 'this machine\'s python3, when its version is the one asked for',
     inputs: ['python-version'],

@@ -895,9 +895,19 @@ context_ignored() {
 
 # --- Build driver: image stages ---
 
-# The image of a stage in this run's mode, under the run's registry (see with_registry).
+# image_of STAGE [PLATFORM]: the image of a stage in this run's mode, under the run's registry
+# (see with_registry). A build for one platform of several (BUILD_PLATFORM, e.g. linux/arm64)
+# tags its images <tag>-<architecture>, so that each platform's job pushes its own tags and the
+# merge command joins them into one manifest under the plain tag.
 image_of() {
-  with_registry "$(stage_image "$1/${MODE}")"
+  local platform=${2-${BUILD_PLATFORM:-}}
+  printf '%s%s\n' "$(with_registry "$(stage_image "$1/${MODE}")")" "${platform:+-${platform##*/}}"
+}
+
+# BUILD_PLATFORM, when set, is one platform as docker build --platform takes it: linux/ARCH.
+check_build_platform() {
+  [[ -z "${BUILD_PLATFORM:-}" || "${BUILD_PLATFORM}" =~ ^linux/[a-z0-9]+$ ]] \
+    || die "${EXIT_SETTINGS}" "BUILD_PLATFORM='${BUILD_PLATFORM}' is not a platform; use linux/amd64 or linux/arm64 (or unset it for the engine's own)"
 }
 
 # The Dockerfile a stage is built from: its BuildKit rendering (with cache mounts) when the builder
@@ -918,6 +928,8 @@ build_stage() {
   say "==> [${number}/${#STAGES[@]}] ${stage}: $(stage_description "${stage}")"
   require_inputs "${stage}"
   local args=(build --file "$(stage_dockerfile_to_build "${stage}")" --tag "${image}" --tag "${tag}")
+  # The one place the platform reaches a build: every builder (BuildKit, legacy, buildah) takes it.
+  if [[ -n "${BUILD_PLATFORM:-}" ]]; then args+=(--platform "${BUILD_PLATFORM}"); fi
   # BuildKit: plain progress for a readable log, and the cache metadata in the image, so that the
   # registry's copy can serve as the build cache of a later run on another machine. Legacy builder:
   # remove the intermediate container of a failed step too, so that a failure leaves nothing
@@ -1542,6 +1554,57 @@ pull_or_build() {
   esac
 }
 
+# merge [STAGE...]: for a build on several platforms (BUILD_PLATFORMS, e.g. "linux/amd64
+# linux/arm64"), joins each platform's image under the input tag (<tag>-<arch>-<hash>, pushed by
+# that platform's job) into one multi-platform manifest under the plain input tag, in the
+# registry (docker buildx imagetools create: no image is pulled or built here).
+merge_stages() {
+  local stage hash tag platform sources started
+  [[ -n "${BUILD_PLATFORMS:-}" && -z "${BUILD_PLATFORM:-}" ]] \
+    || die "${EXIT_SETTINGS}" "merge needs BUILD_PLATFORMS (the platforms whose images it joins, e.g. BUILD_PLATFORMS='linux/amd64 linux/arm64') and no BUILD_PLATFORM"
+  for stage in "$@"; do
+    started=${SECONDS}
+    hash=$(input_hash "${stage}")
+    tag="$(image_of "${stage}" '')-${hash}"
+    require_registry "${tag}"
+    sources=()
+    for platform in ${BUILD_PLATFORMS}; do sources+=("$(image_of "${stage}" "${platform}")-${hash}"); done
+    registry_command buildx imagetools create --tag "${tag}" "${sources[@]}" \
+      || die "${EXIT_FAILURE}" "could not join ${sources[*]} into ${tag}: ${REGISTRY_ERROR} (each platform's job must have pushed its image first)"
+    say "<== ${stage}: ${tag} names the images of ${BUILD_PLATFORMS} $(elapsed_since "${started}")"
+  done
+}
+
+# promote_merged [STAGE...]: the moving tag (the model's image name) now names the merged
+# multi-platform manifest of the stage's input tag (see merge_stages).
+promote_merged_stages() {
+  local stage tag image
+  for stage in "$@"; do
+    image=$(image_of "${stage}" '')
+    tag="${image}-$(input_hash "${stage}")"
+    require_registry "${image}"
+    registry_command buildx imagetools create --tag "${image}" "${tag}" \
+      || die "${EXIT_FAILURE}" "could not tag ${tag} as ${image}: ${REGISTRY_ERROR} (run merge first)"
+  done
+}
+
+# digest STAGE: the registry's digest of the stage's image under its input tag, as pushed by this
+# job (what a provenance attestation names): prints <repository>@sha256:..., and, in a GitHub
+# job, writes name=<repository> and digest=sha256:... to the step's outputs ($GITHUB_OUTPUT).
+print_pushed_digest() {
+  local stage=$1 tag repository line found=''
+  tag=$(input_tag "${stage}")
+  repository=${tag%:*}
+  require_input_tag "${stage}" "${tag}"
+  announce "${DOCKER}" image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "${tag}" || return 0
+  while IFS= read -r line; do
+    if [[ "${line}" == "${repository}@sha256:"* ]]; then found=${line}; fi
+  done < <("${DOCKER}" image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "${tag}")
+  [[ -n "${found}" ]] || die "${EXIT_PREREQUISITE}" "image ${tag} has no digest from ${repository}: it was not pushed from here; push it first with '${DRIVER_PATH}${CI_FLAG} push ${stage}'"
+  printf '%s\n' "${found}"
+  if [[ -n "${GITHUB_OUTPUT:-}" ]]; then printf 'name=%s\ndigest=%s\n' "${repository}" "${found#*@}" >>"${GITHUB_OUTPUT}"; fi
+}
+
 # --- Build driver: shell ---
 
 open_shell() {
@@ -1617,6 +1680,12 @@ $(for stage in "${STAGES[@]}"; do printf '  %-16s %s\n' "build_${stage}" "$(stag
   push [STAGE...]  push each stage's image under its input tag (default: ${PUBLISHED_STAGES[*]:-none})
   promote [STAGE...]
                    tag each stage's image with its moving tag (the model's name) and push that
+  merge [STAGE...] join the images each platform's job pushed (BUILD_PLATFORMS) into one
+                   multi-platform manifest under the input tag (docker buildx imagetools create)
+  promote_merged [STAGE...]
+                   point the moving tag at the merged manifest
+  digest STAGE     print the registry digest of the stage's pushed input tag (also to
+                   \$GITHUB_OUTPUT as name= and digest=, for a provenance attestation)
   pull STAGE       pull the stage's image by its input tag and tag it with the model's name
   pull_or_build STAGE
                    pull; only when the registry has no such image, build it (says which)
@@ -1645,6 +1714,9 @@ Environment:
   DOCKER_BUILDKIT  1 = BuildKit, 0 = legacy builder (default: BuildKit when buildx is present);
                    Podman ignores it (it builds with buildah)
   BUILD_REGISTRY   the registry, as --registry (the option wins)
+  BUILD_PLATFORM   build for this platform (docker build --platform, e.g. linux/arm64) and tag
+                   every image <tag>-<architecture> (one job per platform, on a native runner)
+  BUILD_PLATFORMS  the platforms merge joins, e.g. "linux/amd64 linux/arm64"
   HOST_UID, HOST_GID
                    IDs for the image user and the files written to ./dist and ./build.
                    Precedence: environment, then .env, then the current user (id -u / id -g).
@@ -1734,6 +1806,7 @@ main() {
   RUN_ID=${BUILD_RUN_ID:-$(date -u +%Y%m%dt%H%M%S)-$$}
   [[ "${RUN_ID}" =~ ^[a-z0-9][a-z0-9_.-]*$ ]] || die "${EXIT_SETTINGS}" "BUILD_RUN_ID='${RUN_ID}' must be lowercase letters, digits, '.', '_' and '-'"
   resolve_registry
+  check_build_platform
   if [[ "${DRY_RUN}" == 0 ]]; then check_prerequisites; fi
   choose_builder
   if [[ "${DRY_RUN}" == 0 ]]; then start_run_handling; fi
@@ -1751,7 +1824,10 @@ main() {
     smoke) smoke_check "${ARTIFACT}" ;;
     push) push_stages "${OPERANDS[@]}" ;;
     promote) promote_stages "${OPERANDS[@]}" ;;
+    merge) merge_stages "${OPERANDS[@]}" ;;
+    promote_merged) promote_merged_stages "${OPERANDS[@]}" ;;
     pull) pull_stage "${OPERANDS[0]}" ;;
+    digest) print_pushed_digest "${OPERANDS[0]}" ;;
     pull_or_build) pull_or_build "${OPERANDS[0]}" ;;
     build_*) build_one "${COMMAND#build_}" ;;
   esac
@@ -1765,14 +1841,14 @@ check_operands() {
     build | shell | clean | check | smoke | build_*)
       [[ ${#OPERANDS[@]} == 0 ]] || usage_error "one command at a time (got '${COMMAND}' and '${OPERANDS[0]}')"
       ;;
-    push | promote)
+    push | promote | merge | promote_merged)
       if [[ ${#OPERANDS[@]} == 0 ]]; then
         [[ ${#PUBLISHED_STAGES[@]} -gt 0 ]] \
           || usage_error "no stage is published in the model (publish: 'branch' or 'release'); name the stages, e.g. '${COMMAND} ${STAGES[0]}'"
         OPERANDS=("${PUBLISHED_STAGES[@]}")
       fi
       ;;
-    pull | pull_or_build)
+    pull | pull_or_build | digest)
       [[ ${#OPERANDS[@]} == 1 ]] || usage_error "${COMMAND} takes one stage, e.g. '${COMMAND} ${STAGES[0]}' (stages: ${STAGES[*]})"
       ;;
     *) usage_error "unknown command '${COMMAND}'" ;;

@@ -6,9 +6,19 @@
 set -euo pipefail
 # --- Build driver: image stages ---
 
-# The image of a stage in this run's mode, under the run's registry (see with_registry).
+# image_of STAGE [PLATFORM]: the image of a stage in this run's mode, under the run's registry
+# (see with_registry). A build for one platform of several (BUILD_PLATFORM, e.g. linux/arm64)
+# tags its images <tag>-<architecture>, so that each platform's job pushes its own tags and the
+# merge command joins them into one manifest under the plain tag.
 image_of() {
-  with_registry "$(stage_image "$1/${MODE}")"
+  local platform=${2-${BUILD_PLATFORM:-}}
+  printf '%s%s\n' "$(with_registry "$(stage_image "$1/${MODE}")")" "${platform:+-${platform##*/}}"
+}
+
+# BUILD_PLATFORM, when set, is one platform as docker build --platform takes it: linux/ARCH.
+check_build_platform() {
+  [[ -z "${BUILD_PLATFORM:-}" || "${BUILD_PLATFORM}" =~ ^linux/[a-z0-9]+$ ]] \
+    || die "${EXIT_SETTINGS}" "BUILD_PLATFORM='${BUILD_PLATFORM}' is not a platform; use linux/amd64 or linux/arm64 (or unset it for the engine's own)"
 }
 
 # The Dockerfile a stage is built from: its BuildKit rendering (with cache mounts) when the builder
@@ -29,6 +39,8 @@ build_stage() {
   say "==> [${number}/${#STAGES[@]}] ${stage}: $(stage_description "${stage}")"
   require_inputs "${stage}"
   local args=(build --file "$(stage_dockerfile_to_build "${stage}")" --tag "${image}" --tag "${tag}")
+  # The one place the platform reaches a build: every builder (BuildKit, legacy, buildah) takes it.
+  if [[ -n "${BUILD_PLATFORM:-}" ]]; then args+=(--platform "${BUILD_PLATFORM}"); fi
   # BuildKit: plain progress for a readable log, and the cache metadata in the image, so that the
   # registry's copy can serve as the build cache of a later run on another machine. Legacy builder:
   # remove the intermediate container of a failed step too, so that a failure leaves nothing

@@ -20,6 +20,12 @@ $(for stage in "${STAGES[@]}"; do printf '  %-16s %s\n' "build_${stage}" "$(stag
   push [STAGE...]  push each stage's image under its input tag (default: ${PUBLISHED_STAGES[*]:-none})
   promote [STAGE...]
                    tag each stage's image with its moving tag (the model's name) and push that
+  merge [STAGE...] join the images each platform's job pushed (BUILD_PLATFORMS) into one
+                   multi-platform manifest under the input tag (docker buildx imagetools create)
+  promote_merged [STAGE...]
+                   point the moving tag at the merged manifest
+  digest STAGE     print the registry digest of the stage's pushed input tag (also to
+                   \$GITHUB_OUTPUT as name= and digest=, for a provenance attestation)
   pull STAGE       pull the stage's image by its input tag and tag it with the model's name
   pull_or_build STAGE
                    pull; only when the registry has no such image, build it (says which)
@@ -48,6 +54,9 @@ Environment:
   DOCKER_BUILDKIT  1 = BuildKit, 0 = legacy builder (default: BuildKit when buildx is present);
                    Podman ignores it (it builds with buildah)
   BUILD_REGISTRY   the registry, as --registry (the option wins)
+  BUILD_PLATFORM   build for this platform (docker build --platform, e.g. linux/arm64) and tag
+                   every image <tag>-<architecture> (one job per platform, on a native runner)
+  BUILD_PLATFORMS  the platforms merge joins, e.g. "linux/amd64 linux/arm64"
   HOST_UID, HOST_GID
                    IDs for the image user and the files written to ./dist and ./build.
                    Precedence: environment, then .env, then the current user (id -u / id -g).
@@ -137,6 +146,7 @@ main() {
   RUN_ID=${BUILD_RUN_ID:-$(date -u +%Y%m%dt%H%M%S)-$$}
   [[ "${RUN_ID}" =~ ^[a-z0-9][a-z0-9_.-]*$ ]] || die "${EXIT_SETTINGS}" "BUILD_RUN_ID='${RUN_ID}' must be lowercase letters, digits, '.', '_' and '-'"
   resolve_registry
+  check_build_platform
   if [[ "${DRY_RUN}" == 0 ]]; then check_prerequisites; fi
   choose_builder
   if [[ "${DRY_RUN}" == 0 ]]; then start_run_handling; fi
@@ -154,7 +164,10 @@ main() {
     smoke) smoke_check "${ARTIFACT}" ;;
     push) push_stages "${OPERANDS[@]}" ;;
     promote) promote_stages "${OPERANDS[@]}" ;;
+    merge) merge_stages "${OPERANDS[@]}" ;;
+    promote_merged) promote_merged_stages "${OPERANDS[@]}" ;;
     pull) pull_stage "${OPERANDS[0]}" ;;
+    digest) print_pushed_digest "${OPERANDS[0]}" ;;
     pull_or_build) pull_or_build "${OPERANDS[0]}" ;;
     build_*) build_one "${COMMAND#build_}" ;;
   esac
@@ -168,14 +181,14 @@ check_operands() {
     build | shell | clean | check | smoke | build_*)
       [[ ${#OPERANDS[@]} == 0 ]] || usage_error "one command at a time (got '${COMMAND}' and '${OPERANDS[0]}')"
       ;;
-    push | promote)
+    push | promote | merge | promote_merged)
       if [[ ${#OPERANDS[@]} == 0 ]]; then
         [[ ${#PUBLISHED_STAGES[@]} -gt 0 ]] \
           || usage_error "no stage is published in the model (publish: 'branch' or 'release'); name the stages, e.g. '${COMMAND} ${STAGES[0]}'"
         OPERANDS=("${PUBLISHED_STAGES[@]}")
       fi
       ;;
-    pull | pull_or_build)
+    pull | pull_or_build | digest)
       [[ ${#OPERANDS[@]} == 1 ]] || usage_error "${COMMAND} takes one stage, e.g. '${COMMAND} ${STAGES[0]}' (stages: ${STAGES[*]})"
       ;;
     *) usage_error "unknown command '${COMMAND}'" ;;

@@ -152,3 +152,54 @@ pull_or_build() {
       ;;
   esac
 }
+
+# merge [STAGE...]: for a build on several platforms (BUILD_PLATFORMS, e.g. "linux/amd64
+# linux/arm64"), joins each platform's image under the input tag (<tag>-<arch>-<hash>, pushed by
+# that platform's job) into one multi-platform manifest under the plain input tag, in the
+# registry (docker buildx imagetools create: no image is pulled or built here).
+merge_stages() {
+  local stage hash tag platform sources started
+  [[ -n "${BUILD_PLATFORMS:-}" && -z "${BUILD_PLATFORM:-}" ]] \
+    || die "${EXIT_SETTINGS}" "merge needs BUILD_PLATFORMS (the platforms whose images it joins, e.g. BUILD_PLATFORMS='linux/amd64 linux/arm64') and no BUILD_PLATFORM"
+  for stage in "$@"; do
+    started=${SECONDS}
+    hash=$(input_hash "${stage}")
+    tag="$(image_of "${stage}" '')-${hash}"
+    require_registry "${tag}"
+    sources=()
+    for platform in ${BUILD_PLATFORMS}; do sources+=("$(image_of "${stage}" "${platform}")-${hash}"); done
+    registry_command buildx imagetools create --tag "${tag}" "${sources[@]}" \
+      || die "${EXIT_FAILURE}" "could not join ${sources[*]} into ${tag}: ${REGISTRY_ERROR} (each platform's job must have pushed its image first)"
+    say "<== ${stage}: ${tag} names the images of ${BUILD_PLATFORMS} $(elapsed_since "${started}")"
+  done
+}
+
+# promote_merged [STAGE...]: the moving tag (the model's image name) now names the merged
+# multi-platform manifest of the stage's input tag (see merge_stages).
+promote_merged_stages() {
+  local stage tag image
+  for stage in "$@"; do
+    image=$(image_of "${stage}" '')
+    tag="${image}-$(input_hash "${stage}")"
+    require_registry "${image}"
+    registry_command buildx imagetools create --tag "${image}" "${tag}" \
+      || die "${EXIT_FAILURE}" "could not tag ${tag} as ${image}: ${REGISTRY_ERROR} (run merge first)"
+  done
+}
+
+# digest STAGE: the registry's digest of the stage's image under its input tag, as pushed by this
+# job (what a provenance attestation names): prints <repository>@sha256:..., and, in a GitHub
+# job, writes name=<repository> and digest=sha256:... to the step's outputs ($GITHUB_OUTPUT).
+print_pushed_digest() {
+  local stage=$1 tag repository line found=''
+  tag=$(input_tag "${stage}")
+  repository=${tag%:*}
+  require_input_tag "${stage}" "${tag}"
+  announce "${DOCKER}" image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "${tag}" || return 0
+  while IFS= read -r line; do
+    if [[ "${line}" == "${repository}@sha256:"* ]]; then found=${line}; fi
+  done < <("${DOCKER}" image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "${tag}")
+  [[ -n "${found}" ]] || die "${EXIT_PREREQUISITE}" "image ${tag} has no digest from ${repository}: it was not pushed from here; push it first with '${DRIVER_PATH}${CI_FLAG} push ${stage}'"
+  printf '%s\n' "${found}"
+  if [[ -n "${GITHUB_OUTPUT:-}" ]]; then printf 'name=%s\ndigest=%s\n' "${repository}" "${found#*@}" >>"${GITHUB_OUTPUT}"; fi
+}
