@@ -27,6 +27,7 @@ readonly \
   INPUT_HASH_LENGTH=12 \
   RUN_RECORD_DIR=build/runs \
   METRICS_FILE=build/metrics.json \
+  MERGED_DIGESTS=build/merged-digests.tsv \
   SMOKE_STAGE=base \
   SMOKE_SCRIPT='mkdir -p /tmp/smoke && tar -xzf /tmp/airunner-linux.tar.gz -C /tmp/smoke && cd /tmp/smoke && exec ./airunner/airunner "$@"' \
   SMOKE_COMMAND='./airunner/airunner --help' \

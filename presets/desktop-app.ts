@@ -82,7 +82,8 @@ export function addDesktopAppExample(project: Project, gate: WorkflowGateOptions
     }),
     paths: { driver: 'bin/docker.sh' },
   });
-  const workflow = { pipeline, directory: WORKFLOW_DIRECTORY, registry: REGISTRY, gate };
+  // Every pushed image with signed provenance (the rehearsal checks each attested digest against its registry).
+  const workflow = { pipeline, directory: WORKFLOW_DIRECTORY, registry: REGISTRY, gate, attestImages: true };
   new ReleaseWorkflow(project, 'DesktopAppRelease', { ...workflow, fileName: 'docker-release', branch: 'main' });
   new DispatchWorkflow(project, 'DesktopAppDispatch', { ...workflow, fileName: 'linux-dispatch' });
   return pipeline;

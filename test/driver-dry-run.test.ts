@@ -170,9 +170,24 @@ describe('several platforms: BUILD_PLATFORM, merge and promote_merged', () => {
     expect(hashed('linux/arm64').slice(-12)).toBe(hash);
     const merge = run(AIRUNNER_DRIVER, ['--ci', '--dry-run', 'merge', 'base'], platforms);
     expect(merge.status).toBe(0);
-    expect(dockerCommands(merge.stdout)).toEqual([['docker', 'buildx', 'imagetools', 'create', '--tag', `${image}-${hash}`, hashed('linux/amd64'), hashed('linux/arm64')]]);
+    // The docker client's manifest command (no Buildx); a registry that is not loopback gets no --insecure.
+    expect(dockerCommands(merge.stdout)).toEqual([
+      ['docker', 'manifest', 'create', '--amend', `${image}-${hash}`, hashed('linux/amd64'), hashed('linux/arm64')],
+      ['docker', 'manifest', 'push', '--purge', `${image}-${hash}`],
+    ]);
     const promote = run(AIRUNNER_DRIVER, ['--ci', '--dry-run', 'promote_merged', 'base'], platforms);
-    expect(dockerCommands(promote.stdout)).toEqual([['docker', 'buildx', 'imagetools', 'create', '--tag', image, `${image}-${hash}`]]);
+    expect(dockerCommands(promote.stdout)).toEqual([
+      ['docker', 'manifest', 'create', '--amend', image, hashed('linux/amd64'), hashed('linux/arm64')],
+      ['docker', 'manifest', 'push', '--purge', image],
+    ]);
+  });
+
+  test('a loopback registry gets --insecure (the engine trusts it, the manifest command does not); another does not', () => {
+    const platforms = { BUILD_PLATFORMS: 'linux/amd64' };
+    for (const [registry, insecure] of [['127.0.0.1:5000', true], ['localhost:5000/team', true], ['registry.example.com:5000', false]] as const) {
+      const merge = dockerCommands(run(AIRUNNER_DRIVER, ['--ci', '--dry-run', '--registry', registry, 'merge', 'base'], platforms).stdout)[0];
+      expect({ registry, insecure: merge.includes('--insecure') }).toEqual({ registry, insecure });
+    }
   });
 
   test.each<[string, Record<string, string>, string[], RegExp]>([
@@ -180,6 +195,8 @@ describe('several platforms: BUILD_PLATFORM, merge and promote_merged', () => {
     ['merge without BUILD_PLATFORMS', {}, ['merge', 'base'], /merge needs BUILD_PLATFORMS/],
     ['digest without a stage', {}, ['digest'], /digest takes one stage/],
     ['merge inside one platform\'s build', { BUILD_PLATFORMS: 'linux/amd64 linux/arm64', BUILD_PLATFORM: 'linux/amd64' }, ['merge', 'base'], /and no BUILD_PLATFORM/],
+    ['merge of a platform that is not linux/ARCH', { BUILD_PLATFORMS: 'linux/amd64 arm64' }, ['merge', 'base'], /BUILD_PLATFORMS names 'arm64', which is not a platform/],
+    ['promote_merged without BUILD_PLATFORMS', {}, ['promote_merged', 'base'], /promote_merged needs BUILD_PLATFORMS/],
   ])('%s is refused in one line (status: settings, or usage for a missing operand)', (_, env, args, message) => {
     const result = run(AIRUNNER_DRIVER, ['--ci', '--dry-run', ...args], env);
     expect(result.stderr).toMatch(message);

@@ -239,6 +239,8 @@ interface WorkflowExpectation {
   readonly native?: readonly NativeExpectation[];
   /** The image platforms of a release workflow, with the runner each is built on (several: one job each, then a merge). */
   readonly platforms?: ReadonlyArray<{ readonly platform: string; readonly runner: string }>;
+  /** Whether every image the workflow pushes has signed provenance (attestImages). */
+  readonly attestImages: boolean;
 }
 
 interface NativeExpectation { readonly job: string; readonly runner: string; readonly python: string; readonly artifact: string; readonly file: string }
@@ -248,10 +250,10 @@ const AIRUNNER_NATIVE: readonly NativeExpectation[] = [
   { job: 'package-macos-arm64', runner: 'macos-15', python: '3.10', artifact: 'airunner-macos-arm64', file: 'airunner-macos-arm64.tar.gz' },
 ];
 
-const AIRUNNER = { driver: './src/airunner/bin/docker.sh', validation: './test_ci_mode.sh', registry: 'ghcr.io', artifact: 'airunner-linux', base: 'base', pushed: ['runtime'], packageStage: 'package' };
+const AIRUNNER = { driver: './src/airunner/bin/docker.sh', validation: './test_ci_mode.sh', registry: 'ghcr.io', artifact: 'airunner-linux', base: 'base', pushed: ['runtime'], packageStage: 'package', attestImages: true };
 const EXAMPLE = {
   driver: './examples/desktop-app/bin/docker.sh', validation: './examples/desktop-app/test_ci_mode.sh', registry: 'registry.example.test',
-  artifact: 'desktop-app-linux', base: 'base', pushed: ['runtime'], packageStage: 'package',
+  artifact: 'desktop-app-linux', base: 'base', pushed: ['runtime'], packageStage: 'package', attestImages: true,
 };
 const WORKFLOWS: readonly WorkflowExpectation[] = [
   { ...AIRUNNER, path: '.github/workflows/docker-release.yml', kind: 'release', branch: 'master', platforms: [{ platform: 'linux/amd64', runner: 'ubuntu-24.04' }, { platform: 'linux/arm64', runner: 'ubuntu-24.04-arm' }] },
@@ -377,6 +379,21 @@ function workflowProblems(workflow: Workflow, w: WorkflowExpectation): string[] 
     const lastCheck = kinds.reduce((last, k, i) => (typeof k === 'object' && k !== undefined && !isPublishing(k) && ((k.kind === 'driver' && k.command !== 'digest') || k.kind === 'validation' || k.kind === 'checksum') ? i : last), -1);
     const firstPublish = publishing.indexOf(true);
     if (firstPublish >= 0 && firstPublish < lastCheck) problems.push(`${id}.steps[${firstPublish}] publishes before steps[${lastCheck}] builds or checks`);
+    // With attestImages, every image a job pushes (push) or joins (merge) has signed provenance:
+    // `digest STAGE`, then actions/attest on that step's outputs, before any tag moves.
+    if (w.attestImages) {
+      const firstMove = kinds.findIndex((k) => typeof k === 'object' && k?.kind === 'driver' && TAG_MOVES.includes(k.command));
+      const pushedStages = kinds.flatMap((k) => (typeof k === 'object' && k?.kind === 'driver' && (k.command === 'push' || k.command === 'merge') ? k.args : []));
+      for (const stage of pushedStages) {
+        const digest = kinds.findIndex((k) => typeof k === 'object' && k?.kind === 'driver' && k.command === 'digest' && k.args.join(' ') === stage);
+        const attest = job.steps[digest + 1];
+        const outputs = (name: string) => `\${{ steps.${job.steps[digest]?.id}.outputs.${name} }}`;
+        if (digest < 0) problems.push(`${id} pushes ${stage} but never reads its digest (digest ${stage}) for its provenance`);
+        else if (attest?.uses !== ACTIONS.attest || JSON.stringify(attest.with) !== JSON.stringify({ 'subject-name': outputs('name'), 'subject-digest': outputs('digest'), 'push-to-registry': true })) {
+          problems.push(`${id}: digest ${stage} is not followed by actions/attest on its outputs`);
+        } else if (firstMove >= 0 && firstMove < digest) problems.push(`${id} moves a tag before the provenance of ${stage} is signed`);
+      }
+    }
     // Only the branch (release workflow) or a release (dispatch workflow) moves the moving tags.
     const moves = w.kind === 'release' ? `\${{ github.ref == 'refs/heads/${w.branch}' }}` : "${{ github.event_name == 'release' }}";
     job.steps.forEach((s, i) => {
@@ -489,9 +506,10 @@ describe('workflows', () => {
     expect(merge.needs).toEqual(ids);
     expect(merge['runs-on']).toBe('ubuntu-24.04');
     expect(merge.env).toEqual({ BUILD_PLATFORMS: platforms.map((p) => p.platform).join(' ') });
-    expect(merge.permissions).toEqual({ contents: 'read', packages: 'write' });
-    expect(merge.steps.map((s) => s.uses).filter(Boolean)).toEqual([ACTIONS.checkout, ACTIONS.setupBuildx, ACTIONS.dockerLogin]);
-    expect(driverCalls(merge, w)).toEqual([`merge ${w.base}`, `promote_merged ${w.base}`]);
+    // The docker client's manifest command joins them (no Buildx set-up); the joined list gets signed provenance too.
+    expect(merge.permissions).toEqual({ 'contents': 'read', 'packages': 'write', 'id-token': 'write', 'attestations': 'write' });
+    expect(merge.steps.map((s) => s.uses).filter(Boolean)).toEqual([ACTIONS.checkout, ACTIONS.dockerLogin, ACTIONS.attest]);
+    expect(driverCalls(merge, w)).toEqual([`merge ${w.base}`, `digest ${w.base}`, `promote_merged ${w.base}`]);
     expect(merge.steps.find((s) => s.run?.includes('promote_merged'))?.if).toBe(`\${{ github.ref == 'refs/heads/${w.branch}' }}`);
   });
 
@@ -502,8 +520,8 @@ describe('workflows', () => {
     expect(Object.keys(workflow.jobs)).toEqual(['gate', `publish-${w.base}`]);
     const job = workflow.jobs[`publish-${w.base}`];
     expect(job.needs).toBe('gate');
-    expect(job.permissions).toEqual({ contents: 'read', packages: 'write' });
-    expect(driverCalls(job, w)).toEqual([`build_${w.base}`, `push ${w.base}`, `promote ${w.base}`]);
+    expect(job.permissions).toEqual({ 'contents': 'read', 'packages': 'write', 'id-token': 'write', 'attestations': 'write' });
+    expect(driverCalls(job, w)).toEqual([`build_${w.base}`, `push ${w.base}`, `digest ${w.base}`, `promote ${w.base}`]);
   });
 
   test.each(WORKFLOWS.filter((w) => w.kind === 'dispatch'))('$path: on a published release and by hand; gate, then package, then release', (w) => {
@@ -515,7 +533,7 @@ describe('workflows', () => {
     expect(['package', ...native].map((id) => workflow.jobs[id].needs)).toEqual(['gate', ...native.map(() => 'gate')]);
     expect(workflow.jobs.release.needs).toEqual(native.length > 0 ? ['package', ...native] : 'package');
     for (const id of native) expect(workflow.jobs[id].permissions).toEqual({ contents: 'read' });
-    expect(workflow.jobs.package.permissions).toEqual({ contents: 'read', packages: 'write' });
+    expect(workflow.jobs.package.permissions).toEqual({ 'contents': 'read', 'packages': 'write', 'id-token': 'write', 'attestations': 'write' });
     expect(workflow.jobs.release.permissions).toEqual({ 'contents': 'write', 'id-token': 'write', 'attestations': 'write' });
     expect(workflow.jobs.release.if).toBe("${{ github.event_name == 'release' }}");
   });
@@ -523,7 +541,7 @@ describe('workflows', () => {
   test.each(WORKFLOWS.filter((w) => w.kind === 'dispatch'))('$path: package pulls the base by its input tag (else builds it), builds, smoke-checks and validates, and only then pushes and keeps the package', (w) => {
     const job = workflows[w.path].jobs.package;
     expect(driverCalls(job, w)).toEqual([
-      `pull_or_build ${w.base}`, ...w.pushed.map((s) => `build_${s}`), `build_${w.packageStage}`, 'smoke', '<validation>', `push ${w.pushed.join(' ')}`, `promote ${w.pushed.join(' ')}`,
+      `pull_or_build ${w.base}`, ...w.pushed.map((s) => `build_${s}`), `build_${w.packageStage}`, 'smoke', '<validation>', `push ${w.pushed.join(' ')}`, ...w.pushed.map((s) => `digest ${s}`), `promote ${w.pushed.join(' ')}`,
     ]);
     const uploads = job.steps.filter((s) => s.uses === ACTIONS.uploadArtifact);
     expect(uploads.map((s) => [s.with?.name, s.with?.['if-no-files-found'], s.if])).toEqual([[w.artifact, 'error', undefined], [`${w.artifact}-logs`, 'ignore', '${{ always() }}']]);
@@ -602,7 +620,14 @@ describe('workflows', () => {
       ['a native job\'s step in PowerShell', (wf) => { steps(wf, 'package-windows-x64')[2].shell = 'pwsh'; }, /package-windows-x64\.steps\[2\] runs with shell pwsh, not bash/],
       ['PyInstaller in the Docker package job', (wf) => { steps(wf, 'package').splice(3, 0, { run: 'python -m PyInstaller x.py' }); }, /package runs native packaging tooling, but it is not a native package job/],
       ['a native job that pushes', (wf) => { steps(wf, 'package-macos-arm64').push({ run: `${w.driver} --ci push runtime` }); }, /package-macos-arm64 is a native package job but runs the driver/],
-      ['id-token: write in a job that does not attest', (wf) => { wf.jobs.package.permissions = { ...wf.jobs.package.permissions, 'id-token': 'write' }; }, /package may write \["id-token","packages"\], but it publishes with \["packages"\]/],
+      ['id-token: write in a job that does not attest', (wf) => { wf.jobs['package-macos-arm64'].permissions = { ...wf.jobs['package-macos-arm64'].permissions, 'id-token': 'write' }; }, /package-macos-arm64 may write \["id-token"\], but it publishes with \[\]/],
+      ['a pushed image without its provenance', (wf) => { steps(wf, 'package').splice(findRun(wf, 'package', / digest runtime$/), 2); }, /^package pushes runtime but never reads its digest \(digest runtime\)/],
+      ['an attest step on another digest', (wf) => { steps(wf, 'package')[findRun(wf, 'package', / digest runtime$/) + 1].with!['subject-digest'] = 'sha256:0'; }, /^package: digest runtime is not followed by actions\/attest on its outputs$/],
+      ['the tag moved before the provenance', (wf) => {
+        const s = steps(wf, 'package');
+        const promote = findRun(wf, 'package', / promote /);
+        s.splice(findRun(wf, 'package', / push /) + 1, 0, ...s.splice(promote, 1));
+      }, /^package moves a tag before the provenance of runtime is signed$/],
       ['the attest step without its permissions', (wf) => { wf.jobs.release.permissions = { contents: 'write' }; }, /release may write \["contents"\], but it publishes with \["attestations","contents","id-token"\]/],
       ['a promote on any manual run', (wf) => { delete steps(wf, 'package')[findRun(wf, 'package', / promote /)].if; }, /moves a tag with if: undefined/],
       ['a release upload on any run', (wf) => { delete wf.jobs.release.if; }, /uploads to a release without if/],

@@ -30,7 +30,6 @@ const CURRENT_MAJORS: Record<string, string> = {
   'actions/download-artifact': 'v8',
   'docker/login-action': 'v4',
   'actions/attest': 'v4',
-  'docker/setup-buildx-action': 'v4',
 };
 
 describe('the table of actions', () => {

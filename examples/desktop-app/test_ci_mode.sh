@@ -27,6 +27,7 @@ readonly \
   INPUT_HASH_LENGTH=12 \
   RUN_RECORD_DIR=build/runs \
   METRICS_FILE=build/metrics.json \
+  MERGED_DIGESTS=build/merged-digests.tsv \
   SMOKE_STAGE=base \
   SMOKE_SCRIPT='mkdir -p /tmp/smoke && tar -xzf /tmp/desktop-app-linux.tar.gz -C /tmp/smoke && cd /tmp/smoke && exec python3 desktop-app/desktop-app.pyz "$@"' \
   SMOKE_COMMAND='python3 desktop-app/desktop-app.pyz --name '\''smoke check'\''' \

@@ -10,7 +10,7 @@ import { REGISTRY_ENV, validationCommand } from '../workflows/workflow-options';
 /** The workflows the docs describe, when the pipeline has them: where each is, and its gate. */
 export interface DocumentedWorkflows {
   readonly release?: { readonly path: string; readonly branch: string; readonly registry: string; readonly gate: WorkflowGate; readonly platforms?: readonly ImagePlatform[]; readonly runner?: string; readonly attestImages?: boolean };
-  readonly dispatch?: { readonly path: string; readonly registry: string; readonly gate: WorkflowGate; readonly native?: NativePackaging };
+  readonly dispatch?: { readonly path: string; readonly registry: string; readonly gate: WorkflowGate; readonly native?: NativePackaging; readonly attestImages?: boolean };
 }
 
 /**
@@ -52,10 +52,10 @@ export function workflowSection(pipeline: Pipeline, workflows: DocumentedWorkflo
       '   branch pushes the input tag alone.',
       ...(workflows.release.attestImages ? [
         `   After the push, \`${driver} --ci digest ${pulled[0].name}\` reads the registry's digest of the pushed image, and \`actions/attest\` signs SLSA build`,
-        '   provenance for that digest (also pushed to the registry); only this job has `id-token: write` and `attestations: write`.',
+        '   provenance for that digest (also pushed to the registry); only the jobs that push have `id-token: write` and `attestations: write`.',
         `   Check it with \`gh attestation verify oci://<image>@<digest> --repo OWNER/REPOSITORY\`.`,
       ] : []),
-      ...multiPlatformLines(workflows.release.platforms ?? DEFAULT_IMAGE_PLATFORMS, driver, names(pulled), pulled[0].name, images(pulled), branch),
+      ...multiPlatformLines(workflows.release.platforms ?? DEFAULT_IMAGE_PLATFORMS, driver, names(pulled), pulled[0].name, images(pulled), branch, workflows.release.attestImages === true),
       '',
     );
   }
@@ -77,6 +77,7 @@ export function workflowSection(pipeline: Pipeline, workflows: DocumentedWorkflo
       `   - \`${validationCommand(pipeline).replace(/^'|'$/g, '')}\`: validates the CI-mode build (below);`,
       ...(pushed.length > 0 ? [
         `   - only then \`${driver} --ci push ${names(pushed)}\` (input tag); a release also moves ${images(pushed)} (\`promote\`);`,
+        ...(workflows.dispatch.attestImages ? [`   - after the push, \`${driver} --ci digest STAGE\` (for ${names(pushed)}) reads the registry's digest of the pushed image, and \`actions/attest\` signs its provenance (only this job of the workflow's image jobs has \`id-token: write\` and \`attestations: write\`);`] : []),
       ] : []),
       `   - keeps \`${artifact}\` and its checksum as a workflow artifact (and the logs, also when a step failed).`,
       ...targets.map((t, i) => `${i + 3}. \`${nativeJobId(t)}\` (needs the gate; \`contents: read\`; runs on \`${runnerOf(t)}\`): sets up Python ${workflows.dispatch!.native!.pythonVersion}, installs \`${workflows.dispatch!.native!.manifest}\` and PyInstaller ${workflows.dispatch!.native!.pyinstallerVersion}, builds the package with PyInstaller, runs the smoke check on the built executable, and keeps \`${nativeReleasePackage(pipeline, t).file}\` and its checksum as a workflow artifact.`),
@@ -94,7 +95,7 @@ export function workflowSection(pipeline: Pipeline, workflows: DocumentedWorkflo
     ] : []),
     ...(workflows.dispatch ? [
       `| \`${workflows.dispatch.path}\` | gate | | \`contents: read\` | nothing |`,
-      `| | package | gate | \`contents: read\`, \`packages: ${pushed.length > 0 ? 'write' : 'read'}\` | ${pushed.length > 0 ? `${names(pushed)} image (input tag; ${images(pushed)} on a release)` : 'nothing'} |`,
+      `| | package | gate | \`contents: read\`, \`packages: ${pushed.length > 0 ? 'write' : 'read'}\`${workflows.dispatch.attestImages && pushed.length > 0 ? ', `id-token: write`, `attestations: write`' : ''} | ${pushed.length > 0 ? `${names(pushed)} image (input tag; ${images(pushed)} on a release)${workflows.dispatch.attestImages ? ' and its signed provenance' : ''}` : 'nothing'} |`,
       ...(workflows.dispatch.native?.targets ?? []).map((t) => `| | ${nativeJobId(t)} | gate | \`contents: read\` | nothing (a workflow artifact) |`),
       `| | release | ${['package', ...(workflows.dispatch.native?.targets ?? []).map(nativeJobId)].join(', ')} | \`contents: write\`, \`id-token: write\`, \`attestations: write\` | the packages, their checksums, ${RELEASE_SUMS_FILE} and provenance, on a release |`,
     ] : []),
@@ -133,16 +134,18 @@ function platformLines(pipeline: Pipeline, native: NativePackaging | undefined, 
 }
 
 /** The release workflow's jobs when it builds for several platforms: one per platform on its native runner, then the merge. */
-function multiPlatformLines(platforms: readonly ImagePlatform[], driver: string, names: string, first: string, images: string, branch: string): string[] {
+function multiPlatformLines(platforms: readonly ImagePlatform[], driver: string, names: string, first: string, images: string, branch: string, attests: boolean): string[] {
   if (platforms.length === 1) return [];
   return [
     `   With several platforms (${platforms.map((p) => `\`${p}\``).join(', ')}) this is one job per platform, each on its own native runner`,
     `   (\`${platforms.map((p) => `${p}: ${IMAGE_PLATFORM_RUNNERS[p]}`).join('`, `')}\`; no emulation), with \`BUILD_PLATFORM\` set: the driver builds with`,
     `   \`--platform\` and tags every image \`<tag>-<arch>\` (e.g. \`${platforms.map(platformArch).join('`, `')}\`), so ${names} is pushed per platform.`,
     `3. \`merge-${names.split(', ').join('-')}\` (needs every platform's job; \`packages: write\`): \`BUILD_PLATFORMS='${platforms.join(' ')}' ${driver} --ci merge ${names}\` joins the`,
-    '   platform images into one multi-platform manifest under the input tag (`docker buildx imagetools create`, nothing is pulled',
-    `   or built), so a pull on any of these platforms gets its own image; only on \`${branch}\`, \`${driver} --ci promote_merged ${names}\``,
-    `   moves ${images} to that manifest. The package workflow pulls ${first} by the merged input tag.`,
+    '   platform images into one manifest list under the input tag (the docker client\'s `docker manifest create` and `push`: nothing is',
+    '   pulled or built, and an image whose architecture is not the one its tag names is refused), so a pull on any of these platforms',
+    `   gets its own image; only on \`${branch}\`, \`${driver} --ci promote_merged ${names}\` moves ${images} to that same list.`,
+    ...(attests ? [`   Between the two, \`${driver} --ci digest ${first}\` (with \`BUILD_PLATFORMS\`) reads the list's registry digest and \`actions/attest\` signs its provenance.`] : []),
+    `   The package workflow pulls ${first} by the merged input tag.`,
   ];
 }
 
@@ -153,7 +156,7 @@ function releaseJobRows(platforms: readonly ImagePlatform[], names: string, publ
   if (platforms.length === 1) return [`| | publish-${names} | gate | ${permissions} | ${publishes}${provenance} |`];
   return [
     ...platforms.map((p) => `| | publish-${names}-${platformArch(p)} | gate | ${permissions} | the ${p} image (tags \`<tag>-${platformArch(p)}\`)${provenance} |`),
-    `| | merge-${names} | ${platforms.map((p) => `publish-${names}-${platformArch(p)}`).join(', ')} | \`contents: read\`, \`packages: write\` | ${publishes}, as one multi-platform manifest |`,
+    `| | merge-${names} | ${platforms.map((p) => `publish-${names}-${platformArch(p)}`).join(', ')} | ${permissions} | ${publishes}, as one multi-platform manifest list${provenance} |`,
   ];
 }
 

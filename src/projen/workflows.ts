@@ -13,7 +13,7 @@ import { validateImagePlatforms, validateNativePackaging } from '../model/platfo
 import { PyInstallerPackager } from '../packagers/pyinstaller';
 import { pinnedActionOf } from '../workflows/actions';
 import { dispatchWorkflow, DispatchWorkflowOptions } from '../workflows/dispatch-workflow';
-import { branchStages } from '../workflows/published-stages';
+import { branchStages, releaseStages } from '../workflows/published-stages';
 import { WorkflowGate } from '../workflows/gate-job';
 import { releaseWorkflow, ReleaseWorkflowOptions } from '../workflows/release-workflow';
 import {
@@ -109,7 +109,6 @@ export class ReleaseWorkflow extends PipelineWorkflow<ReleaseWorkflowOptions> {
       validateWorkflowOptions(problems, path, pipeline.model, options);
       if (options.branch !== undefined) checks.check(problems, path, 'branch', options.branch, checks.branchName);
       if (options.platforms !== undefined) validateImagePlatforms(problems, path, 'platforms', options.platforms);
-      checks.checkBoolean(problems, path, 'attestImages', options.attestImages);
       if (branchStages(pipeline.model).length === 0) {
         problems.add(path, 'pipeline', `no stage of ${pipeline.model.name} is marked publish: "branch", so this workflow would publish nothing; mark the first stage (the base) with publish: "branch"`);
       }
@@ -133,6 +132,9 @@ export class DispatchWorkflow extends PipelineWorkflow<DispatchWorkflowOptions> 
     const { pipeline, ...options } = checks.isRecord(props) ? props : ({} as DispatchWorkflowProps);
     super(project, id, pipeline, options, (problems, path) => {
       validateWorkflowOptions(problems, path, pipeline.model, options);
+      if (options.attestImages === true && releaseStages(pipeline.model).length === 0) {
+        problems.add(path, 'attestImages', `no stage of ${pipeline.model.name} is marked publish: "release", so this workflow pushes no image to attest; mark the runtime stage with publish: "release" or leave attestImages out`);
+      }
       if (options.nativePackages === undefined) return;
       validateNativePackaging(problems, path, 'nativePackages', options.nativePackages);
       if (!(pipeline.model.props.packager instanceof PyInstallerPackager)) {
@@ -144,7 +146,7 @@ export class DispatchWorkflow extends PipelineWorkflow<DispatchWorkflowOptions> 
       }
     }, (gate) => dispatchWorkflow(pipeline.model, options, gate));
     if (pipeline instanceof PackagingPipeline && pipeline.valid) {
-      pipeline.registerWorkflow({ dispatch: { path: workflowPath(options), registry: publishRegistryOf(pipeline.model, options) ?? '', gate: resolveGate(project, options), native: options.nativePackages } });
+      pipeline.registerWorkflow({ dispatch: { path: workflowPath(options), registry: publishRegistryOf(pipeline.model, options) ?? '', gate: resolveGate(project, options), native: options.nativePackages, attestImages: options.attestImages } });
     }
   }
 }

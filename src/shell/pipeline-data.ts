@@ -1,5 +1,5 @@
 import { caseFunction, literalTextNotes, shellArray, shellQuote } from './shell-quote';
-import { METRICS_FILE, RUN_RECORD_DIR } from './run-record';
+import { MERGED_DIGESTS_FILE, METRICS_FILE, RUN_RECORD_DIR } from './run-record';
 import { smokeRun } from './smoke-run';
 import { BUILD_MODES } from '../model/build-mode';
 import { DEFAULT_USER_ID, INPUT_HASH_LENGTH } from '../model/image-stage';
@@ -31,6 +31,7 @@ export function pipelineData(pipeline: Pipeline): string[] {
     ['INPUT_HASH_LENGTH', String(INPUT_HASH_LENGTH)],
     ['RUN_RECORD_DIR', RUN_RECORD_DIR],
     ['METRICS_FILE', METRICS_FILE],
+    ['MERGED_DIGESTS', MERGED_DIGESTS_FILE],
     ['SMOKE_STAGE', smoke.stage],
     ['SMOKE_SCRIPT', smoke.script],
     ['SMOKE_COMMAND', smoke.command],

@@ -3,6 +3,7 @@ import { branchStages, releaseStages } from './published-stages';
 import { DEFAULT_RUNNER, driverCommand, publishRegistryOf, REGISTRY_ENV, registryHost, repoPath, validationCommand, WorkflowOptions, WorkflowStep } from './workflow-options';
 import { nativeJobId, nativePackageJob, nativeReleasePackage } from './native-package-job';
 import { RELEASE_JOB_PERMISSIONS, releaseSteps } from './release-job';
+import { imageProvenanceSteps, imagePushPermissions } from './image-provenance';
 import { checkoutStep, loginStep, uploadArtifactStep } from './workflow-steps';
 import { NativePackaging } from '../model/platform-target';
 import { Pipeline } from '../model/pipeline';
@@ -46,6 +47,7 @@ export function dispatchWorkflow(pipeline: Pipeline, options: DispatchWorkflowOp
   const runner = options.runner ?? DEFAULT_RUNNER;
   const registry = publishRegistryOf(pipeline, options) as string; // validated: the option or the images' host
   const onRelease = "${{ github.event_name == 'release' }}";
+  const attest = options.attestImages === true && pushed.length > 0; // validated: attestImages needs a pushed stage
   const targets = options.nativePackages?.targets ?? [];
   const nativeJobs = Object.fromEntries(targets.map((target) => [nativeJobId(target), nativePackageJob(pipeline, options.nativePackages!, target, GATE_JOB, options.timeoutMinutes ?? 90)]));
 
@@ -54,6 +56,7 @@ export function dispatchWorkflow(pipeline: Pipeline, options: DispatchWorkflowOp
     : { name: `Build the ${stage.name} image (CI mode, the registry's images as cache)`, run: driverCommand(pipeline, '--ci', `build_${stage.name}`) }));
   const publishSteps: WorkflowStep[] = pushed.length === 0 ? [] : [
     { name: `Push the ${pushedNames.join(', ')} image under its input tag`, run: driverCommand(pipeline, '--ci', 'push', ...pushedNames) },
+    ...(attest ? imageProvenanceSteps(pipeline, pushedNames, 'image') : []),
     {
       name: `Move ${pushed.map((s) => s.image('ci')).join(', ')} to the pushed image (releases only)`,
       if: onRelease,
@@ -78,7 +81,7 @@ export function dispatchWorkflow(pipeline: Pipeline, options: DispatchWorkflowOp
         'needs': GATE_JOB,
         'runs-on': runner,
         'timeout-minutes': options.timeoutMinutes ?? 90,
-        'permissions': { contents: 'read', packages: pushed.length > 0 ? 'write' : 'read' },
+        'permissions': pushed.length > 0 ? imagePushPermissions(attest) : { contents: 'read', packages: 'read' },
         'steps': [
           checkoutStep(),
           loginStep(registryHost(registry)),

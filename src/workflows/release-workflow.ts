@@ -1,7 +1,8 @@
 import { GATE_JOB, gateJob, WorkflowGate } from './gate-job';
 import { branchStages } from './published-stages';
 import { DEFAULT_RUNNER, driverCommand, publishRegistryOf, REGISTRY_ENV, registryHost, WorkflowOptions, WorkflowStep } from './workflow-options';
-import { attestImageStep, checkoutStep, digestStepId, loginStep, setupBuildxStep } from './workflow-steps';
+import { imageProvenanceSteps, imagePushPermissions } from './image-provenance';
+import { checkoutStep, loginStep } from './workflow-steps';
 import { Pipeline } from '../model/pipeline';
 import { DEFAULT_IMAGE_PLATFORMS, IMAGE_PLATFORM_RUNNERS, ImagePlatform, platformArch } from '../model/platform-target';
 
@@ -16,13 +17,6 @@ export interface ReleaseWorkflowOptions extends WorkflowOptions {
    * @default ["linux/amd64"]
    */
   readonly platforms?: readonly ImagePlatform[];
-  /**
-   * Sign SLSA build provenance for every image the workflow pushes (actions/attest on the pushed
-   * digest, also pushed to the registry; `gh attestation verify oci://IMAGE --repo OWNER/NAME`
-   * checks it). Only the publishing jobs then get `id-token: write` and `attestations: write`.
-   * @default false
-   */
-  readonly attestImages?: boolean;
 }
 
 /** The environment variables of the driver that name the platform of a build, and the platforms a merge joins. */
@@ -45,24 +39,20 @@ export function releaseWorkflow(pipeline: Pipeline, options: ReleaseWorkflowOpti
   const platforms = options.platforms ?? DEFAULT_IMAGE_PLATFORMS;
   const onBranch = `\${{ github.ref == 'refs/heads/${branch}' }}`;
   const publishId = `publish-${names.join('-')}`;
+  const attest = options.attestImages === true;
   const steps: WorkflowStep[] = [
     checkoutStep(),
     loginStep(registryHost(registry)),
     ...stages.map((stage) => ({ name: `Build the ${stage.name} image (CI mode)`, run: driverCommand(pipeline, '--ci', `build_${stage.name}`) })),
     { name: `Push the ${names.join(', ')} image under its input tag`, run: driverCommand(pipeline, '--ci', 'push', ...names) },
-    ...(options.attestImages ? stages.flatMap((stage) => [
-      { id: digestStepId(stage.name), name: `Read the registry digest of the pushed ${stage.name} image`, run: driverCommand(pipeline, '--ci', 'digest', stage.name) },
-      attestImageStep(`Sign build provenance for the pushed ${stage.name} image`, digestStepId(stage.name)),
-    ]) : []),
+    ...(attest ? imageProvenanceSteps(pipeline, names, 'image') : []),
     {
       name: `Move ${stages.map((s) => s.image('ci')).join(', ')} to the pushed image (branch ${branch} only)`,
       if: onBranch,
       run: driverCommand(pipeline, '--ci', 'promote', ...names),
     },
   ];
-  const publishPermissions = options.attestImages
-    ? { 'contents': 'read', 'packages': 'write', 'id-token': 'write', 'attestations': 'write' }
-    : { contents: 'read', packages: 'write' };
+  const publishPermissions = imagePushPermissions(attest);
   const publishJob = (name: string, runsOn: string, env?: Record<string, string>) => ({
     'name': name,
     'needs': GATE_JOB,
@@ -87,12 +77,12 @@ export function releaseWorkflow(pipeline: Pipeline, options: ReleaseWorkflowOpti
         'runs-on': runner,
         'env': { [PLATFORMS_ENV]: platforms.join(' ') },
         'timeout-minutes': 15,
-        'permissions': { contents: 'read', packages: 'write' },
+        'permissions': imagePushPermissions(attest),
         'steps': [
           checkoutStep(),
-          setupBuildxStep(),
           loginStep(registryHost(registry)),
           { name: `Join each platform's ${names.join(', ')} image under the input tag`, run: driverCommand(pipeline, '--ci', 'merge', ...names) },
+          ...(attest ? imageProvenanceSteps(pipeline, names, 'manifest list') : []),
           { name: `Move ${stages.map((s) => s.image('ci')).join(', ')} to the joined manifest (branch ${branch} only)`, if: onBranch, run: driverCommand(pipeline, '--ci', 'promote_merged', ...names) },
         ],
       },

@@ -45,6 +45,14 @@ export interface WorkflowOptions {
    * @default the registry host of the pipeline's CI images
    */
   readonly registry?: string;
+  /**
+   * Sign SLSA build provenance for every image the workflow pushes: each platform's image, and,
+   * with several platforms, the merged manifest list (actions/attest on the registry digest, also
+   * pushed to the registry; `gh attestation verify oci://IMAGE --repo OWNER/NAME` checks it). Only
+   * the jobs that push get `id-token: write` and `attestations: write`.
+   * @default false
+   */
+  readonly attestImages?: boolean;
 }
 
 export const DEFAULT_RUNNER = 'ubuntu-24.04';
@@ -151,4 +159,5 @@ export function validateWorkflowOptions(problems: ProblemList, path: string, pip
   else if (publishRegistryOf(pipeline, options) === undefined) {
     problems.add(path, 'registry', `is required: the CI image "${pipeline.stages[0].image('ci')}" names no registry host to publish to (e.g. registry: "ghcr.io/owner")`);
   }
+  checks.checkBoolean(problems, path, 'attestImages', options.attestImages);
 }

@@ -58,11 +58,6 @@ export function setupPythonStep(version: string): WorkflowStep {
   return { name: `Set up Python ${version}`, uses: ACTIONS.setupPython, with: { 'python-version': version } };
 }
 
-/** Buildx for `docker buildx imagetools create` (joining each platform's image into one manifest); no QEMU: every platform builds on its own runner. */
-export function setupBuildxStep(): WorkflowStep {
-  return { name: 'Set up Docker Buildx', uses: ACTIONS.setupBuildx };
-}
-
 /**
  * The step id of a stage's digest step (`driver --ci digest STAGE`), whose outputs name the image
  * an attestation is for.

@@ -2,9 +2,10 @@ import { spawnSync } from 'child_process';
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import {
-  BUILDKIT_DOCKER, cleanUp, copyExample, describeRun, describeWithEngine, docker, expectFailure, expectSuccess,
+  BUILDKIT_DOCKER, cleanUp, copyExample, describeRun, describeWithEngine, expectFailure, expectSuccess,
   imageId, newRunId, requireBaseImage, Run, runCommand, runScript,
 } from '../support/docker';
+import { ownRegistryPath, REGISTRY_HOST, registryAnswers, registryTags as tagsIn, removeLocalImagesUnder } from '../support/registry';
 import { DRIVER_EXIT_CODES } from '../../src/shell/exit-codes';
 
 /*
@@ -22,24 +23,15 @@ jest.setTimeout(600_000);
 const E = DRIVER_EXIT_CODES;
 const DRIVER = 'bin/docker.sh';
 const ARTIFACT = 'dist/desktop-app-linux.tar.gz';
-const REGISTRY_HOST = process.env.STAGED_BUILD_REGISTRY ?? '127.0.0.1:5000';
 /** This process's own path in the registry: nothing else pushes or removes there. */
-const PATH_IN_REGISTRY = `staged-build-e2e-${process.pid}-${Date.now()}`;
+const PATH_IN_REGISTRY = ownRegistryPath('publish');
 const REGISTRY = `${REGISTRY_HOST}/${PATH_IN_REGISTRY}`;
 /** A loopback port nothing listens on (checked in beforeAll). */
 const DEAD_REGISTRY = '127.0.0.1:9';
 
-/** Whether a distribution registry answers on REGISTRY_HOST (GET /v2/). */
-function registryAnswers(): boolean {
-  const result = spawnSync('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '5', `http://${REGISTRY_HOST}/v2/`], { encoding: 'utf8' });
-  return result.stdout === '200';
-}
-
 /** The tags the registry holds for one repository of this process's path ([] when none). */
 function registryTags(repository: string): string[] {
-  const result = spawnSync('curl', ['-s', '--max-time', '10', `http://${REGISTRY_HOST}/v2/${PATH_IN_REGISTRY}/${repository}/tags/list`], { encoding: 'utf8' });
-  const body = JSON.parse(result.stdout || '{}') as { tags?: string[] | null };
-  return [...(body.tags ?? [])].sort();
+  return tagsIn(`${PATH_IN_REGISTRY}/${repository}`);
 }
 
 /** The image config the registry serves for a tag (the JSON of its config blob). */
@@ -49,23 +41,9 @@ function registryConfig(repository: string, tag: string): { config?: { Labels?: 
   return JSON.parse(spawnSync('curl', ['-s', '-L', '--max-time', '10', `${base}/blobs/${manifest.config.digest}`], { encoding: 'utf8' }).stdout);
 }
 
-/**
- * Every local image reference under this process's registry path: its tags, and the digests that
- * a push or pull recorded (never an image ID, which other names may share).
- */
-function ownImageRefs(): string[] {
-  const listed = docker(['images', '--digests', '--format', '{{.Repository}} {{.Tag}} {{.Digest}}']).stdout.split('\n');
-  return listed.flatMap((line) => {
-    const [repository, tag, digest] = line.split(' ');
-    if (!repository?.startsWith(`${REGISTRY}/`)) return [];
-    return [...(tag && tag !== '<none>' ? [`${repository}:${tag}`] : []), ...(digest && digest !== '<none>' ? [`${repository}@${digest}`] : [])];
-  });
-}
-
 /** Untags every local image under this process's registry path (the images of other runs stay). */
 function removeOwnImages(): void {
-  const refs = ownImageRefs();
-  if (refs.length > 0) docker(['rmi', '--force', ...refs]);
+  removeLocalImagesUnder(`${REGISTRY}/`);
 }
 
 /** The one error line of a failed run (its last line on stderr). */

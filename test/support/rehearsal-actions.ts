@@ -33,6 +33,21 @@ export interface ActionContext {
   readonly attestations: string;
 }
 
+/**
+ * Fails the step unless the loopback registry serves a manifest (an image's or a list's) with DIGEST
+ * in REPOSITORY ("HOST:PORT/PATH/NAME", under the local registry; anything else is refused).
+ */
+function requireInRegistry(repository: string, digest: string, context: ActionContext): void {
+  const host = context.localRegistry.split('/')[0];
+  if (!repository.startsWith(`${host}/`)) throw new RehearsalRefusal(`subject-name ${repository} is not in the loopback registry ${host}: the rehearsal attests only what it pushed`);
+  const accept = ['application/vnd.docker.distribution.manifest.v2+json', 'application/vnd.docker.distribution.manifest.list.v2+json',
+    'application/vnd.oci.image.manifest.v1+json', 'application/vnd.oci.image.index.v1+json'].flatMap((t) => ['-H', `Accept: ${t}`]);
+  const url = `http://${host}/v2/${repository.slice(host.length + 1)}/manifests/${digest}`;
+  const head = spawnSync('curl', ['-sI', '--max-time', '10', ...accept, url], { encoding: 'utf8' }).stdout;
+  const served = /^docker-content-digest:\s*(\S+)/im.exec(head)?.[1];
+  if (!/^HTTP\/\S+ 200/.test(head) || served !== digest) throw new StepFailure(`the registry has no ${repository}@${digest} (HEAD ${url}: ${head.split('\n')[0].trim() || 'no answer'}); actions/attest with push-to-registry needs the pushed image`);
+}
+
 /** A local equivalent of one action. */
 export interface LocalAction {
   /** What the action becomes here, for the report. */
@@ -127,13 +142,6 @@ export const LOCAL_ACTIONS: { readonly [K in ActionName]: LocalAction } = {
       return `${files.length} file(s) kept as artifact ${name}: ${files.map((f) => relative(root, f)).join(', ')}`;
     },
   },
-  setupBuildx: {
-    means: 'nothing: Buildx is not on this machine (its only use, joining several platforms\' images, needs an arm64 runner too)',
-    inputs: [],
-    run() {
-      throw new RehearsalRefusal('docker/setup-buildx-action is not rehearsed: this machine has no Buildx, and a merge job needs platform jobs on runners it cannot stand in for');
-    },
-  },
   setupPython: {
     means: 'this machine\'s python3, when its version is the one asked for',
     inputs: ['python-version'],
@@ -163,6 +171,8 @@ export const LOCAL_ACTIONS: { readonly [K in ActionName]: LocalAction } = {
       } else if (inputs['subject-digest'] !== undefined) {
         if (!/^sha256:[0-9a-f]{64}$/.test(inputs['subject-digest'])) throw new StepFailure(`subject-digest ${JSON.stringify(inputs['subject-digest'])} is not sha256:<64 hex>`);
         if (!inputs['subject-name']) throw new StepFailure('subject-name is required with subject-digest');
+        // As GitHub's would, an attestation pushed beside the image needs the image in the registry under exactly that digest.
+        if (inputs['push-to-registry'] === 'true') requireInRegistry(inputs['subject-name'], inputs['subject-digest'], context);
         subjects.push({ name: inputs['subject-name'], digest: inputs['subject-digest'] });
       } else {
         throw new RehearsalRefusal('an attestation of the runner\'s artifact list (no subject input) is not rehearsed');

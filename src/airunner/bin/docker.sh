@@ -24,6 +24,7 @@ readonly \
   INPUT_HASH_LENGTH=12 \
   RUN_RECORD_DIR=build/runs \
   METRICS_FILE=build/metrics.json \
+  MERGED_DIGESTS=build/merged-digests.tsv \
   SMOKE_STAGE=base \
   SMOKE_SCRIPT='mkdir -p /tmp/smoke && tar -xzf /tmp/airunner-linux.tar.gz -C /tmp/smoke && cd /tmp/smoke && exec ./airunner/airunner "$@"' \
   SMOKE_COMMAND='./airunner/airunner --help' \
@@ -1440,15 +1441,18 @@ require_input_tag() {
     || die "${EXIT_PREREQUISITE}" "image ${tag} is not here: stage ${stage} is not built from the current inputs (never built, or its Dockerfile, a file it copies, its IDs or its parent changed); build it with '${DRIVER_PATH}${CI_FLAG} build_${stage}'"
 }
 
-# Runs docker push or pull (unless --dry-run), its output to the terminal and the build log; the
-# last line of its error output goes to REGISTRY_ERROR, all of it to REGISTRY_ERROR_TEXT.
+# Runs a docker registry command (push, pull, manifest; unless --dry-run), its output to the
+# terminal and the build log, and to REGISTRY_OUTPUT; the last line of its error output goes to
+# REGISTRY_ERROR, all of it to REGISTRY_ERROR_TEXT.
 registry_command() {
   local status=0
   REGISTRY_ERROR=''
   REGISTRY_ERROR_TEXT=''
+  REGISTRY_OUTPUT=''
   announce "${DOCKER}" "$@" || return 0
-  "${DOCKER}" "$@" 2>"${RUN_TMP}/registry.err" > >(tee -a "${BUILD_LOG}" 2>/dev/null) &
+  "${DOCKER}" "$@" 2>"${RUN_TMP}/registry.err" > >(tee "${RUN_TMP}/registry.out" | tee -a "${BUILD_LOG}" 2>/dev/null) &
   wait_for_command || status=$?
+  REGISTRY_OUTPUT=$(cat "${RUN_TMP}/registry.out" 2>/dev/null || true)
   REGISTRY_ERROR_TEXT=$(cat "${RUN_TMP}/registry.err" 2>/dev/null || true)
   { printf '%s\n' "${REGISTRY_ERROR_TEXT}" >>"${BUILD_LOG}"; } 2>/dev/null || true
   REGISTRY_ERROR=$(tail -n 1 <<<"${REGISTRY_ERROR_TEXT}")
@@ -1556,51 +1560,166 @@ pull_or_build() {
 
 # merge [STAGE...]: for a build on several platforms (BUILD_PLATFORMS, e.g. "linux/amd64
 # linux/arm64"), joins each platform's image under the input tag (<tag>-<arch>-<hash>, pushed by
-# that platform's job) into one multi-platform manifest under the plain input tag, in the
-# registry (docker buildx imagetools create: no image is pulled or built here).
+# that platform's job) into one multi-platform manifest list under the plain input tag, in the
+# registry: no image is pulled or built here. It uses the docker client's own manifest command
+# (no Buildx): the same command runs on a GitHub runner and on a machine with only a Docker engine.
 merge_stages() {
-  local stage hash tag platform sources started
-  [[ -n "${BUILD_PLATFORMS:-}" && -z "${BUILD_PLATFORM:-}" ]] \
-    || die "${EXIT_SETTINGS}" "merge needs BUILD_PLATFORMS (the platforms whose images it joins, e.g. BUILD_PLATFORMS='linux/amd64 linux/arm64') and no BUILD_PLATFORM"
+  local stage tag started
+  require_manifest_platforms
   for stage in "$@"; do
     started=${SECONDS}
-    hash=$(input_hash "${stage}")
-    tag="$(image_of "${stage}" '')-${hash}"
-    require_registry "${tag}"
-    sources=()
-    for platform in ${BUILD_PLATFORMS}; do sources+=("$(image_of "${stage}" "${platform}")-${hash}"); done
-    registry_command buildx imagetools create --tag "${tag}" "${sources[@]}" \
-      || die "${EXIT_FAILURE}" "could not join ${sources[*]} into ${tag}: ${REGISTRY_ERROR} (each platform's job must have pushed its image first)"
-    say "<== ${stage}: ${tag} names the images of ${BUILD_PLATFORMS} $(elapsed_since "${started}")"
+    tag=$(merged_input_tag "${stage}")
+    platform_sources "${stage}"
+    create_manifest_list "${stage}" "${tag}" "${PLATFORM_SOURCES[@]}"
+    push_manifest_list "${tag}"
+    if [[ "${DRY_RUN}" == 0 ]]; then record_merged_digest "${tag}" "${MANIFEST_DIGEST}"; fi
+    say "<== ${stage}: ${tag} (${MANIFEST_DIGEST:-dry run}) names the images of ${BUILD_PLATFORMS} $(elapsed_since "${started}")"
   done
 }
 
-# promote_merged [STAGE...]: the moving tag (the model's image name) now names the merged
-# multi-platform manifest of the stage's input tag (see merge_stages).
+# promote_merged [STAGE...]: the moving tag (the model's image name) now names the same manifest
+# list as the merged input tag (see merge_stages). The list is made again from the platforms'
+# images (a list cannot be tagged in the registry without Buildx) and pushed only when it names
+# the same images as the merged input tag's list: one that differs is refused, and nothing moves.
 promote_merged_stages() {
-  local stage tag image
+  local stage image tag started merged=() promoted=()
+  require_manifest_platforms
   for stage in "$@"; do
+    started=${SECONDS}
     image=$(image_of "${stage}" '')
-    tag="${image}-$(input_hash "${stage}")"
-    require_registry "${image}"
-    registry_command buildx imagetools create --tag "${image}" "${tag}" \
-      || die "${EXIT_FAILURE}" "could not tag ${tag} as ${image}: ${REGISTRY_ERROR} (run merge first)"
+    tag=$(merged_input_tag "${stage}")
+    platform_sources "${stage}"
+    create_manifest_list "${stage}" "${image}" "${PLATFORM_SOURCES[@]}"
+    if [[ "${DRY_RUN}" == 0 ]]; then
+      mapfile -t promoted < <(manifest_field digest "${image}")
+      mapfile -t merged < <(manifest_field digest "${tag}")
+      if [[ "${promoted[*]}" != "${merged[*]}" ]]; then
+        "${DOCKER}" manifest rm "${image}" >/dev/null 2>&1 || true
+        die "${EXIT_REGISTRY}" "the platforms' images now are ${promoted[*]}, but ${tag} names ${merged[*]:-nothing (run merge first)}: a platform's image changed since merge; run merge again, then promote_merged (${image} was not moved)"
+      fi
+    fi
+    push_manifest_list "${image}"
+    say "<== ${stage}: ${image} (${MANIFEST_DIGEST:-dry run}) names the images of ${BUILD_PLATFORMS} $(elapsed_since "${started}")"
   done
+}
+
+# merge and promote_merged join what each platform's job pushed: they need BUILD_PLATFORMS, run
+# outside any one platform's build, and need the docker client (Podman's manifest commands differ).
+require_manifest_platforms() {
+  [[ -n "${BUILD_PLATFORMS:-}" && -z "${BUILD_PLATFORM:-}" ]] \
+    || die "${EXIT_SETTINGS}" "${COMMAND} needs BUILD_PLATFORMS (the platforms whose images it joins, e.g. BUILD_PLATFORMS='linux/amd64 linux/arm64') and no BUILD_PLATFORM"
+  local platform
+  for platform in ${BUILD_PLATFORMS}; do
+    [[ "${platform}" =~ ^linux/[a-z0-9]+$ ]] \
+      || die "${EXIT_SETTINGS}" "BUILD_PLATFORMS names '${platform}', which is not a platform; use linux/amd64 or linux/arm64"
+  done
+  [[ "${ENGINE}" != podman ]] \
+    || die "${EXIT_SETTINGS}" "${COMMAND} uses the docker client's manifest command, which Podman's differs from; run it with DOCKER=docker"
+}
+
+# The plain input tag of a stage (no architecture): the tag merge joins the platforms' images under.
+merged_input_tag() {
+  printf '%s-%s\n' "$(image_of "$1" '')" "$(input_hash "$1")"
+}
+
+# PLATFORM_SOURCES: the input tag each platform's job pushed the stage's image under, in the order of BUILD_PLATFORMS.
+platform_sources() {
+  local stage=$1 hash platform
+  hash=$(input_hash "${stage}")
+  PLATFORM_SOURCES=()
+  for platform in ${BUILD_PLATFORMS}; do PLATFORM_SOURCES+=("$(image_of "${stage}" "${platform}")-${hash}"); done
+}
+
+# Docker's rule for a registry that may be reached over plain http: a loopback host. The engine
+# trusts those itself; the client's manifest command needs --insecure for them.
+manifest_insecure_flag() {
+  local host
+  host=$(registry_host "$1") || return 0
+  case "${host%:*}" in
+    localhost | 127.* | '[::1]') printf '%s\n' --insecure ;;
+  esac
+}
+
+# manifest_field FIELD REF: each value of FIELD ("digest", "architecture") in the entries of the
+# manifest list REF, in order: the list made here, else the registry's (docker manifest inspect).
+manifest_field() {
+  local insecure=()
+  mapfile -t insecure < <(manifest_insecure_flag "$2")
+  "${DOCKER}" manifest inspect "${insecure[@]}" "$2" 2>/dev/null | sed -n "s/^ *\"$1\": *\"\\([^\"]*\\)\".*/\\1/p"
+}
+
+# create_manifest_list STAGE TARGET SOURCE...: a manifest list of the SOURCE images (each already
+# in the registry), made here as TARGET (not pushed yet). Each source's architecture, read from
+# the registry, must be the one its tag names: an image of another architecture pushed under a
+# platform's tag is refused, and nothing is pushed.
+create_manifest_list() {
+  local stage=$1 target=$2 insecure=() expected=() architectures=() platform
+  shift 2
+  require_registry "${target}"
+  mapfile -t insecure < <(manifest_insecure_flag "${target}")
+  say "==> ${COMMAND} ${stage}: ${target} = ${*}"
+  registry_command manifest create --amend "${insecure[@]}" "${target}" "$@" \
+    || die "${EXIT_REGISTRY}" "could not join $* into ${target}: ${REGISTRY_ERROR} (each platform's job must have pushed its image first: push with BUILD_PLATFORM set)"
+  [[ "${DRY_RUN}" == 0 ]] || return 0
+  for platform in ${BUILD_PLATFORMS}; do expected+=("${platform##*/}"); done
+  mapfile -t architectures < <(manifest_field architecture "${target}")
+  if [[ "${architectures[*]}" != "${expected[*]}" ]]; then
+    "${DOCKER}" manifest rm "${target}" >/dev/null 2>&1 || true
+    die "${EXIT_REGISTRY}" "the images $* are for ${architectures[*]:-no architecture}, not ${expected[*]} as their tags say: a platform's job pushed an image of another architecture; nothing was pushed to ${target}"
+  fi
+}
+
+# push_manifest_list TARGET: pushes the list create_manifest_list made (and forgets it here); its
+# registry digest goes to MANIFEST_DIGEST.
+push_manifest_list() {
+  local target=$1 insecure=()
+  mapfile -t insecure < <(manifest_insecure_flag "${target}")
+  MANIFEST_DIGEST=''
+  registry_command manifest push --purge "${insecure[@]}" "${target}" \
+    || die "${EXIT_REGISTRY}" "pushing the manifest list ${target} failed: ${REGISTRY_ERROR}; check that $(registry_host "${target}") is reachable and that you are logged in to it (docker login); see ./${BUILD_LOG}"
+  [[ "${DRY_RUN}" == 0 ]] || return 0
+  MANIFEST_DIGEST=$(grep -o 'sha256:[0-9a-f]\{64\}' <<<"${REGISTRY_OUTPUT}" | tail -n 1 || true)
+  [[ -n "${MANIFEST_DIGEST}" ]] || die "${EXIT_REGISTRY}" "docker manifest push printed no digest for ${target} (it printed: ${REGISTRY_OUTPUT:-nothing}); see ./${BUILD_LOG}"
+}
+
+# The digests of the manifest lists merge pushed from this checkout: ./build/merged-digests.tsv,
+# one "<input tag><TAB><digest>" line each (the last line of a tag wins); read by digest.
+record_merged_digest() {
+  append_line "${MERGED_DIGESTS}" "$1"$'\t'"$2"
+}
+
+recorded_merged_digest() {
+  [[ -f "${MERGED_DIGESTS}" ]] || return 0
+  awk -F '\t' -v tag="$1" '$1 == tag { digest = $2 } END { if (digest != "") print digest }' "${MERGED_DIGESTS}"
 }
 
 # digest STAGE: the registry's digest of the stage's image under its input tag, as pushed by this
 # job (what a provenance attestation names): prints <repository>@sha256:..., and, in a GitHub
 # job, writes name=<repository> and digest=sha256:... to the step's outputs ($GITHUB_OUTPUT).
+# After merge (BUILD_PLATFORMS set, no BUILD_PLATFORM) it is the digest of the manifest list merge
+# pushed from this checkout; otherwise that of the image push sent from this engine.
 print_pushed_digest() {
   local stage=$1 tag repository line found=''
-  tag=$(input_tag "${stage}")
-  repository=${tag%:*}
-  require_input_tag "${stage}" "${tag}"
-  announce "${DOCKER}" image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "${tag}" || return 0
-  while IFS= read -r line; do
-    if [[ "${line}" == "${repository}@sha256:"* ]]; then found=${line}; fi
-  done < <("${DOCKER}" image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "${tag}")
-  [[ -n "${found}" ]] || die "${EXIT_PREREQUISITE}" "image ${tag} has no digest from ${repository}: it was not pushed from here; push it first with '${DRIVER_PATH}${CI_FLAG} push ${stage}'"
+  if [[ -n "${BUILD_PLATFORMS:-}" && -z "${BUILD_PLATFORM:-}" ]]; then
+    tag=$(merged_input_tag "${stage}")
+    repository=${tag%:*}
+    if [[ "${DRY_RUN}" == 1 ]]; then
+      say "# digest ${stage}: a real run prints the digest of the manifest list merge pushed as ${tag} (./${MERGED_DIGESTS})"
+      return 0
+    fi
+    found=$(recorded_merged_digest "${tag}")
+    [[ -n "${found}" ]] || die "${EXIT_PREREQUISITE}" "no manifest list ${tag} was pushed from this checkout (./${MERGED_DIGESTS}); join the platforms' images first with '${DRIVER_PATH}${CI_FLAG} merge ${stage}'"
+    found="${repository}@${found}"
+  else
+    tag=$(input_tag "${stage}")
+    repository=${tag%:*}
+    require_input_tag "${stage}" "${tag}"
+    announce "${DOCKER}" image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "${tag}" || return 0
+    while IFS= read -r line; do
+      if [[ "${line}" == "${repository}@sha256:"* ]]; then found=${line}; fi
+    done < <("${DOCKER}" image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "${tag}")
+    [[ -n "${found}" ]] || die "${EXIT_PREREQUISITE}" "image ${tag} has no digest from ${repository}: it was not pushed from here; push it first with '${DRIVER_PATH}${CI_FLAG} push ${stage}'"
+  fi
   printf '%s\n' "${found}"
   if [[ -n "${GITHUB_OUTPUT:-}" ]]; then printf 'name=%s\ndigest=%s\n' "${repository}" "${found#*@}" >>"${GITHUB_OUTPUT}"; fi
 }
@@ -1681,11 +1800,13 @@ $(for stage in "${STAGES[@]}"; do printf '  %-16s %s\n' "build_${stage}" "$(stag
   promote [STAGE...]
                    tag each stage's image with its moving tag (the model's name) and push that
   merge [STAGE...] join the images each platform's job pushed (BUILD_PLATFORMS) into one
-                   multi-platform manifest under the input tag (docker buildx imagetools create)
+                   manifest list under the input tag (docker manifest; each image's
+                   architecture must be its tag's)
   promote_merged [STAGE...]
-                   point the moving tag at the merged manifest
+                   point the moving tag at the merged manifest list
   digest STAGE     print the registry digest of the stage's pushed input tag (also to
-                   \$GITHUB_OUTPUT as name= and digest=, for a provenance attestation)
+                   \$GITHUB_OUTPUT as name= and digest=, for a provenance attestation);
+                   with BUILD_PLATFORMS, of the manifest list merge pushed
   pull STAGE       pull the stage's image by its input tag and tag it with the model's name
   pull_or_build STAGE
                    pull; only when the registry has no such image, build it (says which)

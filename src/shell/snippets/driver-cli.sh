@@ -21,11 +21,13 @@ $(for stage in "${STAGES[@]}"; do printf '  %-16s %s\n' "build_${stage}" "$(stag
   promote [STAGE...]
                    tag each stage's image with its moving tag (the model's name) and push that
   merge [STAGE...] join the images each platform's job pushed (BUILD_PLATFORMS) into one
-                   multi-platform manifest under the input tag (docker buildx imagetools create)
+                   manifest list under the input tag (docker manifest; each image's
+                   architecture must be its tag's)
   promote_merged [STAGE...]
-                   point the moving tag at the merged manifest
+                   point the moving tag at the merged manifest list
   digest STAGE     print the registry digest of the stage's pushed input tag (also to
-                   \$GITHUB_OUTPUT as name= and digest=, for a provenance attestation)
+                   \$GITHUB_OUTPUT as name= and digest=, for a provenance attestation);
+                   with BUILD_PLATFORMS, of the manifest list merge pushed
   pull STAGE       pull the stage's image by its input tag and tag it with the model's name
   pull_or_build STAGE
                    pull; only when the registry has no such image, build it (says which)
