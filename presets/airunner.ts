@@ -206,8 +206,9 @@ export function addAiRunnerBuild(project: Project, gate: WorkflowGateOptions): P
   new ReleaseWorkflow(project, 'DockerRelease', { pipeline, fileName: 'docker-release', branch: 'master', timeoutMinutes: 60, gate, platforms: ['linux/amd64', 'linux/arm64'], attestImages: true });
   new DispatchWorkflow(project, 'LinuxDispatch', {
     pipeline, fileName: 'linux-dispatch', timeoutMinutes: 120, gate,
-    // The runtime image it pushes, with signed provenance, as the release workflow's base.
+    // The runtime image it pushes, for the same platforms as the base (built FROM it), each with signed provenance.
     attestImages: true,
+    platforms: ['linux/amd64', 'linux/arm64'],
     // Windows and macOS packages, built natively (PyInstaller cannot cross-compile), one-dir as the Linux one.
     nativePackages: {
       targets: [{ os: 'windows', arch: 'x64' }, { os: 'macos', arch: 'arm64' }],

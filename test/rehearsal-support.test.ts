@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { parse } from 'yaml';
 import { REPO_ROOT } from './support/project';
-import { checkRunners, jobOrder, jobToken } from './support/rehearsal';
+import { checkRunners, jobOrder, jobToken, parseStepOutputs } from './support/rehearsal';
 import { localActionFor, LOCAL_ACTIONS, RehearsalRefusal, StepFailure } from './support/rehearsal-actions';
 import { tempFolder } from './support/temp';
 import { evaluateCondition, evaluateExpression, ExpressionContext, substitute } from './support/workflow-expressions';
@@ -38,6 +38,15 @@ describe('the expression evaluator: the subset the workflows use, and nothing el
 
   test('with:/env: values are substituted, event data included', () => {
     expect(substitute('${{ github.event.release.tag_name }}-${{ secrets.GITHUB_TOKEN }}', context())).toBe('v1.0.0-s');
+  });
+
+  test('a step\'s outputs (GITHUB_OUTPUT name=value lines) are read back as steps.ID.outputs.NAME; another form is refused', () => {
+    const outputs = parseStepOutputs('name=127.0.0.1:5000/x/app\ndigest=sha256:ab\n', 'step 3');
+    expect(outputs).toEqual({ name: '127.0.0.1:5000/x/app', digest: 'sha256:ab' });
+    const withSteps: ExpressionContext = { contexts: { ...context().contexts, steps: { digest_base: { outputs } } }, succeeded: true };
+    expect(substitute('${{ steps.digest_base.outputs.name }}@${{ steps.digest_base.outputs.digest }}', withSteps)).toBe('127.0.0.1:5000/x/app@sha256:ab');
+    expect(() => substitute('${{ steps.digest_base.outputs.size }}', withSteps)).toThrow(/steps.digest_base.outputs.size is not set by the rehearsal/);
+    expect(() => parseStepOutputs('text<<EOF\nline\nEOF\n', 'step 3')).toThrow(/step 3 wrote "text<<EOF" to GITHUB_OUTPUT, which is not name=value/);
   });
 
   test.each([
@@ -107,6 +116,9 @@ describe('the one table of local actions', () => {
       { name: 'dist/app.tar.gz', digest: 'sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad' },
     ]);
     expect(() => attest.run({}, { ...ctx, permissions })).toThrow(RehearsalRefusal);
+    // An image attestation pushed to the registry needs the image there: the registry is asked (nothing answers on port 1).
+    expect(() => attest.run({ 'subject-name': '127.0.0.1:1/x/app', 'subject-digest': `sha256:${'a'.repeat(64)}`, 'push-to-registry': 'true' }, { ...ctx, permissions })).toThrow(/the registry has no 127.0.0.1:1\/x\/app@sha256:a{64}/);
+    expect(() => attest.run({ 'subject-name': 'ghcr.io/x/app', 'subject-digest': `sha256:${'a'.repeat(64)}`, 'push-to-registry': 'true' }, { ...ctx, permissions })).toThrow(/is not in the loopback registry 127.0.0.1:1/);
   });
 
   test('upload-artifact honours if-no-files-found; download-artifact copies back what was kept', () => {

@@ -237,7 +237,7 @@ interface WorkflowExpectation {
   readonly packageStage: string;
   /** The native package jobs (dispatch workflows): job id, runner, Python, artifact and archive. */
   readonly native?: readonly NativeExpectation[];
-  /** The image platforms of a release workflow, with the runner each is built on (several: one job each, then a merge). */
+  /** The image platforms of a workflow, with the runner each is built on (several: one job each, then a merge). */
   readonly platforms?: ReadonlyArray<{ readonly platform: string; readonly runner: string }>;
   /** Whether every image the workflow pushes has signed provenance (attestImages). */
   readonly attestImages: boolean;
@@ -257,7 +257,7 @@ const EXAMPLE = {
 };
 const WORKFLOWS: readonly WorkflowExpectation[] = [
   { ...AIRUNNER, path: '.github/workflows/docker-release.yml', kind: 'release', branch: 'master', platforms: [{ platform: 'linux/amd64', runner: 'ubuntu-24.04' }, { platform: 'linux/arm64', runner: 'ubuntu-24.04-arm' }] },
-  { ...AIRUNNER, path: '.github/workflows/linux-dispatch.yml', kind: 'dispatch', native: AIRUNNER_NATIVE },
+  { ...AIRUNNER, path: '.github/workflows/linux-dispatch.yml', kind: 'dispatch', native: AIRUNNER_NATIVE, platforms: [{ platform: 'linux/amd64', runner: 'ubuntu-24.04' }, { platform: 'linux/arm64', runner: 'ubuntu-24.04-arm' }] },
   { ...EXAMPLE, path: 'examples/desktop-app/.github/workflows/docker-release.yml', kind: 'release', branch: 'main' },
   { ...EXAMPLE, path: 'examples/desktop-app/.github/workflows/linux-dispatch.yml', kind: 'dispatch' },
 ];
@@ -529,7 +529,9 @@ describe('workflows', () => {
     expect(Object.keys(workflow.on).sort()).toEqual(['release', 'workflow_dispatch']);
     expect(workflow.on.release).toEqual({ types: ['published'] });
     const native = (w.native ?? []).map((n) => n.job);
-    expect(Object.keys(workflow.jobs)).toEqual(['gate', 'package', ...native, 'release']);
+    const platformJobs = (w.platforms ?? []).slice(1).map((p) => `images-${p.platform.split('/')[1]}`);
+    const merge = platformJobs.length > 0 ? [`merge-${w.pushed.join('-')}`] : [];
+    expect(Object.keys(workflow.jobs)).toEqual(['gate', 'package', ...platformJobs, ...merge, ...native, 'release']);
     expect(['package', ...native].map((id) => workflow.jobs[id].needs)).toEqual(['gate', ...native.map(() => 'gate')]);
     expect(workflow.jobs.release.needs).toEqual(native.length > 0 ? ['package', ...native] : 'package');
     for (const id of native) expect(workflow.jobs[id].permissions).toEqual({ contents: 'read' });
@@ -541,7 +543,9 @@ describe('workflows', () => {
   test.each(WORKFLOWS.filter((w) => w.kind === 'dispatch'))('$path: package pulls the base by its input tag (else builds it), builds, smoke-checks and validates, and only then pushes and keeps the package', (w) => {
     const job = workflows[w.path].jobs.package;
     expect(driverCalls(job, w)).toEqual([
-      `pull_or_build ${w.base}`, ...w.pushed.map((s) => `build_${s}`), `build_${w.packageStage}`, 'smoke', '<validation>', `push ${w.pushed.join(' ')}`, ...w.pushed.map((s) => `digest ${s}`), `promote ${w.pushed.join(' ')}`,
+      `pull_or_build ${w.base}`, ...w.pushed.map((s) => `build_${s}`), `build_${w.packageStage}`, 'smoke', '<validation>', `push ${w.pushed.join(' ')}`, ...w.pushed.map((s) => `digest ${s}`),
+      // With several platforms, the tags move in the merge job, to the joined list.
+      ...((w.platforms ?? []).length > 1 ? [] : [`promote ${w.pushed.join(' ')}`]),
     ]);
     const uploads = job.steps.filter((s) => s.uses === ACTIONS.uploadArtifact);
     expect(uploads.map((s) => [s.with?.name, s.with?.['if-no-files-found'], s.if])).toEqual([[w.artifact, 'error', undefined], [`${w.artifact}-logs`, 'ignore', '${{ always() }}']]);
@@ -551,6 +555,29 @@ describe('workflows', () => {
     // The upload comes after the last driver command and the validation script.
     const last = job.steps.map((s) => (s.run ? classifyRun(s.run, w) : undefined)).reduce((at, k, i) => (typeof k === 'object' && k !== undefined ? i : at), -1);
     expect(job.steps.indexOf(uploads[0])).toBeGreaterThan(last);
+  });
+
+  test.each(WORKFLOWS.filter((w) => w.kind === 'dispatch' && w.platforms !== undefined))('$path: the package job builds on the first platform; one job per other platform builds and checks the same on its native runner; a merge job joins the pushed images', (w) => {
+    const workflow = workflows[w.path];
+    const [first, ...others] = w.platforms!;
+    expect(workflow.jobs.package['runs-on']).toBe(first.runner);
+    expect(workflow.jobs.package.env).toEqual({ BUILD_PLATFORM: first.platform });
+    const ids = others.map((p) => `images-${p.platform.split('/')[1]}`);
+    others.forEach((p, i) => {
+      const job = workflow.jobs[ids[i]];
+      expect({ runsOn: job['runs-on'], env: job.env, needs: job.needs }).toEqual({ runsOn: p.runner, env: { BUILD_PLATFORM: p.platform }, needs: 'gate' });
+      // The same builds and checks as the package job, then the push and its provenance; no tag moves, no package kept.
+      expect(driverCalls(job, w)).toEqual([`pull_or_build ${w.base}`, ...w.pushed.map((s) => `build_${s}`), `build_${w.packageStage}`, 'smoke', '<validation>', `push ${w.pushed.join(' ')}`, ...w.pushed.map((s) => `digest ${s}`)]);
+      expect(job.steps.filter((s) => s.uses === ACTIONS.uploadArtifact).map((s) => s.with?.name)).toEqual([`${w.artifact}-${p.platform.split('/')[1]}-logs`]);
+      expect(job.permissions).toEqual(workflow.jobs.package.permissions);
+    });
+    const merge = workflow.jobs[`merge-${w.pushed.join('-')}`];
+    expect(merge.needs).toEqual(['package', ...ids]);
+    expect(merge.env).toEqual({ BUILD_PLATFORMS: w.platforms!.map((p) => p.platform).join(' ') });
+    expect(driverCalls(merge, w)).toEqual([`merge ${w.pushed.join(' ')}`, ...w.pushed.map((s) => `digest ${s}`), `promote_merged ${w.pushed.join(' ')}`]);
+    expect(merge.steps.find((s) => s.run?.includes('promote_merged'))?.if).toBe("${{ github.event_name == 'release' }}");
+    // The release needs the packages only: the images are not part of it.
+    expect(workflow.jobs.release.needs).toEqual(['package', ...(w.native ?? []).map((n) => n.job)]);
   });
 
   test.each(WORKFLOWS.filter((w) => w.kind === 'dispatch'))('$path: release downloads every platform\'s package, checks each, writes SHA256SUMS over all, signs provenance, then uploads (event data through env:)', (w) => {
@@ -624,12 +651,16 @@ describe('workflows', () => {
       ['a pushed image without its provenance', (wf) => { steps(wf, 'package').splice(findRun(wf, 'package', / digest runtime$/), 2); }, /^package pushes runtime but never reads its digest \(digest runtime\)/],
       ['an attest step on another digest', (wf) => { steps(wf, 'package')[findRun(wf, 'package', / digest runtime$/) + 1].with!['subject-digest'] = 'sha256:0'; }, /^package: digest runtime is not followed by actions\/attest on its outputs$/],
       ['the tag moved before the provenance', (wf) => {
-        const s = steps(wf, 'package');
-        const promote = findRun(wf, 'package', / promote /);
-        s.splice(findRun(wf, 'package', / push /) + 1, 0, ...s.splice(promote, 1));
-      }, /^package moves a tag before the provenance of runtime is signed$/],
+        const s = steps(wf, 'merge-runtime');
+        const promote = findRun(wf, 'merge-runtime', / promote_merged /);
+        s.splice(findRun(wf, 'merge-runtime', / merge /) + 1, 0, ...s.splice(promote, 1));
+      }, /^merge-runtime moves a tag before the provenance of runtime is signed$/],
       ['the attest step without its permissions', (wf) => { wf.jobs.release.permissions = { contents: 'write' }; }, /release may write \["contents"\], but it publishes with \["attestations","contents","id-token"\]/],
-      ['a promote on any manual run', (wf) => { delete steps(wf, 'package')[findRun(wf, 'package', / promote /)].if; }, /moves a tag with if: undefined/],
+      ['a promote on any manual run', (wf) => { delete steps(wf, 'merge-runtime')[findRun(wf, 'merge-runtime', / promote_merged /)].if; }, /merge-runtime\.steps\[\d+\] moves a tag with if: undefined/],
+      ['a platform job that pushes before its checks', (wf) => {
+        const s = steps(wf, 'images-arm64');
+        s.splice(3, 0, ...s.splice(findRun(wf, 'images-arm64', / push /), 1));
+      }, /images-arm64\.steps\[3\] publishes before steps\[\d+\] builds or checks/],
       ['a release upload on any run', (wf) => { delete wf.jobs.release.if; }, /uploads to a release without if/],
       ['the driver before the login', (wf) => { steps(wf, 'package').splice(1, 1); }, /package runs the driver without logging in first/],
       ['an action outside the table', (wf) => { steps(wf, 'package')[0].uses = 'actions/checkout@main'; }, /actions\/checkout@main is not in the table of actions/],

@@ -2,6 +2,7 @@ import { DEFAULT_IMAGE_PLATFORMS, IMAGE_PLATFORM_RUNNERS, ImagePlatform, NativeP
 import { Pipeline } from '../model/pipeline';
 import { ACTION_TABLE, PinnedAction } from '../workflows/actions';
 import { WorkflowGate } from '../workflows/gate-job';
+import { platformJobId } from '../workflows/dispatch-workflow';
 import { nativeJobId, nativeReleasePackage } from '../workflows/native-package-job';
 import { RELEASE_SUMS_FILE } from '../workflows/release-job';
 import { branchStages, releaseStages } from '../workflows/published-stages';
@@ -10,7 +11,7 @@ import { REGISTRY_ENV, validationCommand } from '../workflows/workflow-options';
 /** The workflows the docs describe, when the pipeline has them: where each is, and its gate. */
 export interface DocumentedWorkflows {
   readonly release?: { readonly path: string; readonly branch: string; readonly registry: string; readonly gate: WorkflowGate; readonly platforms?: readonly ImagePlatform[]; readonly runner?: string; readonly attestImages?: boolean };
-  readonly dispatch?: { readonly path: string; readonly registry: string; readonly gate: WorkflowGate; readonly native?: NativePackaging; readonly attestImages?: boolean };
+  readonly dispatch?: { readonly path: string; readonly registry: string; readonly gate: WorkflowGate; readonly native?: NativePackaging; readonly attestImages?: boolean; readonly platforms?: readonly ImagePlatform[]; readonly runner?: string };
 }
 
 /**
@@ -80,6 +81,7 @@ export function workflowSection(pipeline: Pipeline, workflows: DocumentedWorkflo
         ...(workflows.dispatch.attestImages ? [`   - after the push, \`${driver} --ci digest STAGE\` (for ${names(pushed)}) reads the registry's digest of the pushed image, and \`actions/attest\` signs its provenance (only this job of the workflow's image jobs has \`id-token: write\` and \`attestations: write\`);`] : []),
       ] : []),
       `   - keeps \`${artifact}\` and its checksum as a workflow artifact (and the logs, also when a step failed).`,
+      ...dispatchPlatformLines(workflows.dispatch.platforms ?? DEFAULT_IMAGE_PLATFORMS, driver, names(pushed), images(pushed), workflows.dispatch.attestImages === true),
       ...targets.map((t, i) => `${i + 3}. \`${nativeJobId(t)}\` (needs the gate; \`contents: read\`; runs on \`${runnerOf(t)}\`): sets up Python ${workflows.dispatch!.native!.pythonVersion}, installs \`${workflows.dispatch!.native!.manifest}\` and PyInstaller ${workflows.dispatch!.native!.pyinstallerVersion}, builds the package with PyInstaller, runs the smoke check on the built executable, and keeps \`${nativeReleasePackage(pipeline, t).file}\` and its checksum as a workflow artifact.`),
       `${targets.length + 3}. \`release\` (a published release only; needs \`package\`${targets.map((t) => `, \`${nativeJobId(t)}\``).join('')}; \`contents: write\`, \`id-token: write\`, \`attestations: write\`): checks each package against its checksum with \`sha256sum --check\`,`,
       `   writes \`${RELEASE_SUMS_FILE}\` over ${files.map((f) => `\`${f}\``).join(', ')}, signs SLSA build provenance for each package (\`actions/attest\`), then attaches the packages, their checksums and \`${RELEASE_SUMS_FILE}\` to the release with \`gh release upload\`.`,
@@ -95,7 +97,7 @@ export function workflowSection(pipeline: Pipeline, workflows: DocumentedWorkflo
     ] : []),
     ...(workflows.dispatch ? [
       `| \`${workflows.dispatch.path}\` | gate | | \`contents: read\` | nothing |`,
-      `| | package | gate | \`contents: read\`, \`packages: ${pushed.length > 0 ? 'write' : 'read'}\`${workflows.dispatch.attestImages && pushed.length > 0 ? ', `id-token: write`, `attestations: write`' : ''} | ${pushed.length > 0 ? `${names(pushed)} image (input tag; ${images(pushed)} on a release)${workflows.dispatch.attestImages ? ' and its signed provenance' : ''}` : 'nothing'} |`,
+      ...dispatchImageRows(workflows.dispatch.platforms ?? DEFAULT_IMAGE_PLATFORMS, pushed.map((s) => s.name), `${names(pushed)} image (input tag; ${images(pushed)} on a release)`, workflows.dispatch.attestImages === true),
       ...(workflows.dispatch.native?.targets ?? []).map((t) => `| | ${nativeJobId(t)} | gate | \`contents: read\` | nothing (a workflow artifact) |`),
       `| | release | ${['package', ...(workflows.dispatch.native?.targets ?? []).map(nativeJobId)].join(', ')} | \`contents: write\`, \`id-token: write\`, \`attestations: write\` | the packages, their checksums, ${RELEASE_SUMS_FILE} and provenance, on a release |`,
     ] : []),
@@ -146,6 +148,34 @@ function multiPlatformLines(platforms: readonly ImagePlatform[], driver: string,
     `   gets its own image; only on \`${branch}\`, \`${driver} --ci promote_merged ${names}\` moves ${images} to that same list.`,
     ...(attests ? [`   Between the two, \`${driver} --ci digest ${first}\` (with \`BUILD_PLATFORMS\`) reads the list's registry digest and \`actions/attest\` signs its provenance.`] : []),
     `   The package workflow pulls ${first} by the merged input tag.`,
+  ];
+}
+
+/** The package workflow's jobs when it builds its images for several platforms. */
+function dispatchPlatformLines(platforms: readonly ImagePlatform[], driver: string, names: string, images: string, attests: boolean): string[] {
+  if (platforms.length === 1) return [];
+  const others = platforms.slice(1);
+  return [
+    `   With several platforms (${platforms.map((p) => `\`${p}\``).join(', ')}), \`package\` builds for \`${platforms[0]}\` with \`BUILD_PLATFORM\` set and pushes ${names || 'nothing'} as`,
+    `   \`<tag>-${platformArch(platforms[0])}\` without moving a tag; ${others.map((p) => `\`${platformJobId(p)}\``).join(', ')} (needs the gate; on ${others.map((p) => `\`${IMAGE_PLATFORM_RUNNERS[p]}\``).join(', ')}) does the same`,
+    '   builds and checks (package, smoke check, validation script) for its platform and pushes its images as `<tag>-<arch>`; no package of it is kept.',
+    ...(names ? [
+      `   Then \`merge-${names.split(', ').join('-')}\` (needs them all) joins them: \`${driver} --ci merge ${names}\`${attests ? ', then `digest` and `actions/attest` on the manifest list' : ''}, and on a release`,
+      `   \`${driver} --ci promote_merged ${names}\` moves ${images} to the list.`,
+    ] : []),
+  ];
+}
+
+/** The table rows of the package workflow's image jobs: the package job, and with several platforms one job per other platform and the merge. */
+function dispatchImageRows(platforms: readonly ImagePlatform[], pushed: readonly string[], publishes: string, attests: boolean): string[] {
+  const permissions = `\`contents: read\`, \`packages: ${pushed.length > 0 ? 'write' : 'read'}\`${attests && pushed.length > 0 ? ', `id-token: write`, `attestations: write`' : ''}`;
+  const provenance = attests && pushed.length > 0 ? ' and its signed provenance' : '';
+  if (platforms.length === 1) return [`| | package | gate | ${permissions} | ${pushed.length > 0 ? `${publishes}${provenance}` : 'nothing'} |`];
+  const perPlatform = (p: ImagePlatform) => (pushed.length > 0 ? `the ${p} ${pushed.join(', ')} image (tags \`<tag>-${platformArch(p)}\`)${provenance}` : 'nothing');
+  return [
+    `| | package | gate | ${permissions} | ${perPlatform(platforms[0])} |`,
+    ...platforms.slice(1).map((p) => `| | ${platformJobId(p)} | gate | ${permissions} | ${perPlatform(p)} |`),
+    ...(pushed.length > 0 ? [`| | merge-${pushed.join('-')} | ${['package', ...platforms.slice(1).map(platformJobId)].join(', ')} | ${permissions} | ${publishes}, as one multi-platform manifest list${provenance} |`] : []),
   ];
 }
 

@@ -9,7 +9,7 @@ import { idProblem, uniqueId } from './unique-id';
 import * as checks from '../model/checks';
 import { GENERATED_MARKER } from '../model/generated-marker';
 import { constructPath, ProblemList } from '../model/model-error';
-import { validateImagePlatforms, validateNativePackaging } from '../model/platform-target';
+import { validateNativePackaging } from '../model/platform-target';
 import { PyInstallerPackager } from '../packagers/pyinstaller';
 import { pinnedActionOf } from '../workflows/actions';
 import { dispatchWorkflow, DispatchWorkflowOptions } from '../workflows/dispatch-workflow';
@@ -108,7 +108,6 @@ export class ReleaseWorkflow extends PipelineWorkflow<ReleaseWorkflowOptions> {
     super(project, id, pipeline, options, (problems, path) => {
       validateWorkflowOptions(problems, path, pipeline.model, options);
       if (options.branch !== undefined) checks.check(problems, path, 'branch', options.branch, checks.branchName);
-      if (options.platforms !== undefined) validateImagePlatforms(problems, path, 'platforms', options.platforms);
       if (branchStages(pipeline.model).length === 0) {
         problems.add(path, 'pipeline', `no stage of ${pipeline.model.name} is marked publish: "branch", so this workflow would publish nothing; mark the first stage (the base) with publish: "branch"`);
       }
@@ -146,7 +145,7 @@ export class DispatchWorkflow extends PipelineWorkflow<DispatchWorkflowOptions> 
       }
     }, (gate) => dispatchWorkflow(pipeline.model, options, gate));
     if (pipeline instanceof PackagingPipeline && pipeline.valid) {
-      pipeline.registerWorkflow({ dispatch: { path: workflowPath(options), registry: publishRegistryOf(pipeline.model, options) ?? '', gate: resolveGate(project, options), native: options.nativePackages, attestImages: options.attestImages } });
+      pipeline.registerWorkflow({ dispatch: { path: workflowPath(options), registry: publishRegistryOf(pipeline.model, options) ?? '', gate: resolveGate(project, options), native: options.nativePackages, attestImages: options.attestImages, platforms: options.platforms, runner: options.runner } });
     }
   }
 }

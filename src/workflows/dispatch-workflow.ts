@@ -1,11 +1,13 @@
 import { GATE_JOB, gateJob, WorkflowGate } from './gate-job';
 import { branchStages, releaseStages } from './published-stages';
-import { DEFAULT_RUNNER, driverCommand, publishRegistryOf, REGISTRY_ENV, registryHost, repoPath, validationCommand, WorkflowOptions, WorkflowStep } from './workflow-options';
+import {
+  DEFAULT_RUNNER, driverCommand, PLATFORM_ENV, PLATFORMS_ENV, platformRunner, publishRegistryOf, REGISTRY_ENV, registryHost, repoPath, validationCommand, WorkflowOptions, WorkflowStep,
+} from './workflow-options';
 import { nativeJobId, nativePackageJob, nativeReleasePackage } from './native-package-job';
 import { RELEASE_JOB_PERMISSIONS, releaseSteps } from './release-job';
 import { imageProvenanceSteps, imagePushPermissions } from './image-provenance';
 import { checkoutStep, loginStep, uploadArtifactStep } from './workflow-steps';
-import { NativePackaging } from '../model/platform-target';
+import { DEFAULT_IMAGE_PLATFORMS, ImagePlatform, NativePackaging, platformArch } from '../model/platform-target';
 import { Pipeline } from '../model/pipeline';
 import { VALIDATION_RESULTS_LOG } from '../shell/validation-script';
 
@@ -21,6 +23,10 @@ export const RELEASE_JOB = 'release';
  *   build the package, run its smoke check and the validation script, and only then push the
  *   later images under their input tags (a release also moves their `_ci` tags), and keep the
  *   package as a workflow artifact;
+ * - with several image platforms, the package job builds on the first; an `images-<arch>` job per
+ *   other platform builds and checks the same on its native runner (no package is kept), each
+ *   pushes its images as <tag>-<arch>, and a merge job joins them into one manifest list per tag
+ *   (a release also moves the `_ci` tags there);
  * - release (a release only): check the package against its checksum, write SHA256SUMS, sign
  *   build provenance and attach them to the release (release-job.ts); the only job that may
  *   write contents or sign.
@@ -50,19 +56,62 @@ export function dispatchWorkflow(pipeline: Pipeline, options: DispatchWorkflowOp
   const attest = options.attestImages === true && pushed.length > 0; // validated: attestImages needs a pushed stage
   const targets = options.nativePackages?.targets ?? [];
   const nativeJobs = Object.fromEntries(targets.map((target) => [nativeJobId(target), nativePackageJob(pipeline, options.nativePackages!, target, GATE_JOB, options.timeoutMinutes ?? 90)]));
+  // One platform: the package job alone, plain tags. Several: the package job builds on the first
+  // platform, one job per other platform builds and checks the same on its native runner, each
+  // pushes its images as <tag>-<arch>, and a merge job joins them and (on a release) moves the tags.
+  const platforms = options.platforms ?? DEFAULT_IMAGE_PLATFORMS;
+  const several = platforms.length > 1;
 
   const imageSteps: WorkflowStep[] = pipeline.stages.filter((s) => s !== pkg).map((stage) => (pulled.has(stage)
     ? { name: `Pull the ${stage.name} image by its input tag, or build it when the registry does not have it`, run: driverCommand(pipeline, '--ci', 'pull_or_build', stage.name) }
     : { name: `Build the ${stage.name} image (CI mode, the registry's images as cache)`, run: driverCommand(pipeline, '--ci', `build_${stage.name}`) }));
-  const publishSteps: WorkflowStep[] = pushed.length === 0 ? [] : [
+  const checkedBuildSteps: WorkflowStep[] = [
+    checkoutStep(),
+    loginStep(registryHost(registry)),
+    ...imageSteps,
+    { name: `Build the package (CI mode, ${pipeline.props.packager.name})`, run: driverCommand(pipeline, '--ci', `build_${pkg.name}`) },
+    { name: 'Smoke check: run the package in a fresh container', run: driverCommand(pipeline, '--ci', 'smoke') },
+    { name: `Validate the CI-mode build (${pipeline.validationScriptPath})`, run: validationCommand(pipeline) },
+  ];
+  const pushSteps: WorkflowStep[] = pushed.length === 0 ? [] : [
     { name: `Push the ${pushedNames.join(', ')} image under its input tag`, run: driverCommand(pipeline, '--ci', 'push', ...pushedNames) },
     ...(attest ? imageProvenanceSteps(pipeline, pushedNames, 'image') : []),
-    {
-      name: `Move ${pushed.map((s) => s.image('ci')).join(', ')} to the pushed image (releases only)`,
-      if: onRelease,
-      run: driverCommand(pipeline, '--ci', 'promote', ...pushedNames),
-    },
   ];
+  const promoteStep: WorkflowStep = {
+    name: `Move ${pushed.map((s) => s.image('ci')).join(', ')} to the pushed image (releases only)`,
+    if: onRelease,
+    run: driverCommand(pipeline, '--ci', 'promote', ...pushedNames),
+  };
+  const logsStep = (artifact: string) => uploadArtifactStep('Keep the build logs', `${artifact}-logs`, [repoPath(pipeline, 'build/*.log'), repoPath(pipeline, VALIDATION_RESULTS_LOG)], 'ignore', '${{ always() }}');
+  const imagePermissions = pushed.length > 0 ? imagePushPermissions(attest) : { contents: 'read', packages: 'read' };
+  const platformEnv = (platform: ImagePlatform) => (several ? { env: { [PLATFORM_ENV]: platform } } : {});
+
+  const platformJobs = Object.fromEntries(platforms.slice(1).map((platform) => [platformJobId(platform), {
+    'name': `Build, check and publish the ${pushedNames.join(', ') || pkg.name} image for ${platform}`,
+    'needs': GATE_JOB,
+    'runs-on': platformRunner(platform, runner),
+    ...platformEnv(platform),
+    'timeout-minutes': options.timeoutMinutes ?? 90,
+    'permissions': imagePermissions,
+    'steps': [...checkedBuildSteps, ...pushSteps, logsStep(`${artifactName}-${platformArch(platform)}`)],
+  }]));
+  const mergeJobs = several && pushed.length > 0 ? {
+    [`merge-${pushedNames.join('-')}`]: {
+      'name': `Join the ${platforms.join(', ')} images of ${pushedNames.join(', ')} into one manifest list`,
+      'needs': [PACKAGE_JOB, ...Object.keys(platformJobs)],
+      'runs-on': runner,
+      'env': { [PLATFORMS_ENV]: platforms.join(' ') },
+      'timeout-minutes': 15,
+      'permissions': imagePushPermissions(attest),
+      'steps': [
+        checkoutStep(),
+        loginStep(registryHost(registry)),
+        { name: `Join each platform's ${pushedNames.join(', ')} image under the input tag`, run: driverCommand(pipeline, '--ci', 'merge', ...pushedNames) },
+        ...(attest ? imageProvenanceSteps(pipeline, pushedNames, 'manifest list') : []),
+        { name: `Move ${pushed.map((s) => s.image('ci')).join(', ')} to the joined manifest list (releases only)`, if: onRelease, run: driverCommand(pipeline, '--ci', 'promote_merged', ...pushedNames) },
+      ],
+    },
+  } : {};
 
   return {
     name: options.fileName,
@@ -77,23 +126,22 @@ export function dispatchWorkflow(pipeline: Pipeline, options: DispatchWorkflowOp
     jobs: {
       [GATE_JOB]: gateJob(gate, runner),
       [PACKAGE_JOB]: {
-        'name': `Build, check and publish the ${pipeline.platform} package`,
+        'name': `Build, check and publish the ${pipeline.platform} package${several ? ` (${platforms[0]})` : ''}`,
         'needs': GATE_JOB,
-        'runs-on': runner,
+        'runs-on': platformRunner(platforms[0], runner),
+        ...platformEnv(platforms[0]),
         'timeout-minutes': options.timeoutMinutes ?? 90,
-        'permissions': pushed.length > 0 ? imagePushPermissions(attest) : { contents: 'read', packages: 'read' },
+        'permissions': imagePermissions,
         'steps': [
-          checkoutStep(),
-          loginStep(registryHost(registry)),
-          ...imageSteps,
-          { name: `Build the package (CI mode, ${pipeline.props.packager.name})`, run: driverCommand(pipeline, '--ci', `build_${pkg.name}`) },
-          { name: 'Smoke check: run the package in a fresh container', run: driverCommand(pipeline, '--ci', 'smoke') },
-          { name: `Validate the CI-mode build (${pipeline.validationScriptPath})`, run: validationCommand(pipeline) },
-          ...publishSteps,
+          ...checkedBuildSteps,
+          ...pushSteps,
+          ...(pushed.length > 0 && !several ? [promoteStep] : []),
           uploadArtifactStep('Keep the package as a workflow artifact', artifactName, files.map((f) => repoPath(pipeline, f)), 'error'),
-          uploadArtifactStep('Keep the build logs', `${artifactName}-logs`, [repoPath(pipeline, 'build/*.log'), repoPath(pipeline, VALIDATION_RESULTS_LOG)], 'ignore', '${{ always() }}'),
+          logsStep(artifactName),
         ],
       },
+      ...platformJobs,
+      ...mergeJobs,
       ...nativeJobs,
       [RELEASE_JOB]: {
         'name': targets.length > 0 ? 'Attach every platform\'s package to the release' : 'Attach the package to the release',
@@ -106,4 +154,9 @@ export function dispatchWorkflow(pipeline: Pipeline, options: DispatchWorkflowOp
       },
     },
   };
+}
+
+/** The job id of an image platform's build in the dispatch workflow (besides the package job's), e.g. "images-arm64". */
+export function platformJobId(platform: ImagePlatform): string {
+  return `images-${platformArch(platform)}`;
 }

@@ -1,27 +1,16 @@
 import { GATE_JOB, gateJob, WorkflowGate } from './gate-job';
 import { branchStages } from './published-stages';
-import { DEFAULT_RUNNER, driverCommand, publishRegistryOf, REGISTRY_ENV, registryHost, WorkflowOptions, WorkflowStep } from './workflow-options';
+import { DEFAULT_RUNNER, driverCommand, PLATFORM_ENV, PLATFORMS_ENV, platformRunner, publishRegistryOf, REGISTRY_ENV, registryHost, WorkflowOptions, WorkflowStep } from './workflow-options';
 import { imageProvenanceSteps, imagePushPermissions } from './image-provenance';
 import { checkoutStep, loginStep } from './workflow-steps';
 import { Pipeline } from '../model/pipeline';
-import { DEFAULT_IMAGE_PLATFORMS, IMAGE_PLATFORM_RUNNERS, ImagePlatform, platformArch } from '../model/platform-target';
+import { DEFAULT_IMAGE_PLATFORMS, platformArch } from '../model/platform-target';
 
 export interface ReleaseWorkflowOptions extends WorkflowOptions {
   /** Branch whose pushes publish the first stage's image; only it moves the image's `_ci` tag. @default "master" */
   readonly branch?: string;
-  /**
-   * The platforms the published images are built for. Each is built on its own native runner
-   * (IMAGE_PLATFORM_RUNNERS: linux/arm64 on "ubuntu-24.04-arm", never emulated), pushed as
-   * `<tag>-<arch>`, and a merge job joins them into one multi-platform manifest per tag. With one
-   * platform, one job builds and pushes the images under their plain tags.
-   * @default ["linux/amd64"]
-   */
-  readonly platforms?: readonly ImagePlatform[];
 }
 
-/** The environment variables of the driver that name the platform of a build, and the platforms a merge joins. */
-export const PLATFORM_ENV = 'BUILD_PLATFORM';
-export const PLATFORMS_ENV = 'BUILD_PLATFORMS';
 
 /**
  * On a push to the branch (or by hand): the gate, then build the first stage (the base image) in
@@ -65,11 +54,11 @@ export function releaseWorkflow(pipeline: Pipeline, options: ReleaseWorkflowOpti
   // One platform: one job, plain tags (as before platforms existed). Several: one job per
   // platform on its native runner (tags <tag>-<arch>), then one job that joins them.
   const publishJobs: Record<string, unknown> = platforms.length === 1
-    ? { [publishId]: publishJob(`Build and push the ${names.join(', ')} image`, platforms[0] === 'linux/amd64' ? runner : IMAGE_PLATFORM_RUNNERS[platforms[0]]) }
+    ? { [publishId]: publishJob(`Build and push the ${names.join(', ')} image`, platformRunner(platforms[0], runner)) }
     : {
       ...Object.fromEntries(platforms.map((platform) => [
         `${publishId}-${platformArch(platform)}`,
-        publishJob(`Build and push the ${names.join(', ')} image for ${platform}`, platform === 'linux/amd64' ? runner : IMAGE_PLATFORM_RUNNERS[platform], { [PLATFORM_ENV]: platform }),
+        publishJob(`Build and push the ${names.join(', ')} image for ${platform}`, platformRunner(platform, runner), { [PLATFORM_ENV]: platform }),
       ])),
       [`merge-${names.join('-')}`]: {
         'name': `Join the ${platforms.join(', ')} images of ${names.join(', ')} into one manifest`,

@@ -1,6 +1,7 @@
 import * as checks from '../model/checks';
 import { ProblemList } from '../model/model-error';
 import { Pipeline } from '../model/pipeline';
+import { IMAGE_PLATFORM_RUNNERS, ImagePlatform, validateImagePlatforms } from '../model/platform-target';
 import { shellQuote } from '../shell/shell-quote';
 
 /** The quality gate of a workflow: a job that every other job needs (directly or through another). */
@@ -53,6 +54,24 @@ export interface WorkflowOptions {
    * @default false
    */
   readonly attestImages?: boolean;
+  /**
+   * The platforms the workflow's images are built for. Each is built on its own native runner
+   * (IMAGE_PLATFORM_RUNNERS: linux/arm64 on "ubuntu-24.04-arm", never emulated), pushed as
+   * `<tag>-<arch>`, and a merge job joins them into one multi-platform manifest list per tag. With
+   * one platform, one job builds and pushes the images under their plain tags. Give both
+   * workflows the same list: the package workflow's images are built FROM the release workflow's.
+   * @default ["linux/amd64"]
+   */
+  readonly platforms?: readonly ImagePlatform[];
+}
+
+/** The environment variables of the driver that name the platform of a build, and the platforms a merge joins. */
+export const PLATFORM_ENV = 'BUILD_PLATFORM';
+export const PLATFORMS_ENV = 'BUILD_PLATFORMS';
+
+/** The runner a platform's images are built on: the workflow's runner for linux/amd64, else the platform's native runner. */
+export function platformRunner(platform: ImagePlatform, runner: string): string {
+  return platform === 'linux/amd64' ? runner : IMAGE_PLATFORM_RUNNERS[platform];
 }
 
 export const DEFAULT_RUNNER = 'ubuntu-24.04';
@@ -160,4 +179,5 @@ export function validateWorkflowOptions(problems: ProblemList, path: string, pip
     problems.add(path, 'registry', `is required: the CI image "${pipeline.stages[0].image('ci')}" names no registry host to publish to (e.g. registry: "ghcr.io/owner")`);
   }
   checks.checkBoolean(problems, path, 'attestImages', options.attestImages);
+  if (options.platforms !== undefined) validateImagePlatforms(problems, path, 'platforms', options.platforms);
 }

@@ -115,6 +115,20 @@ describeWithEngine('Joining the platforms\' images into one manifest list in a r
     expect(served('base_ci')?.digest).toBe(before);
   });
 
+  test('a platform job of the package workflow (BUILD_PLATFORM): pull_or_build, builds, smoke check and test_ci_mode.sh pass on the per-platform images; then push and merge the runtime', () => {
+    expectSuccess(driver(['pull_or_build', 'base'], AMD64), 'pull_or_build base for linux/amd64');
+    for (const command of ['build_runtime', 'build_package', 'smoke']) expectSuccess(driver([command], AMD64), `${command} for linux/amd64`);
+    // The validation script checks the images as the driver names them for the platform (<image>-amd64).
+    const validation = runScript(copy, 'test_ci_mode.sh', ['--registry', REGISTRY], { ...env, ...AMD64 });
+    if (validation.status !== 0) throw new Error(`test_ci_mode.sh with BUILD_PLATFORM failed:\n${describeRun(validation, 60)}`);
+    expect(validation.stdout).toMatch(new RegExp(`PASS image building: ${REGISTRY.replace(/[.]/g, '\\.')}/local/desktop-app:runtime_ci-amd64 `));
+    expect(validation.stdout.trim().split('\n').pop()).toMatch(/^\d+ passed, 0 failed$/);
+    const push = expectSuccess(driver(['push', 'runtime'], AMD64), 'push runtime for linux/amd64');
+    const runtimeHash = /:runtime_ci-amd64-([0-9a-f]{12})\b/.exec(push.stdout)?.[1];
+    expectSuccess(driver(['merge', 'runtime'], JOIN_AMD64), 'merge runtime');
+    expect(served(`runtime_ci-${runtimeHash}`)?.body.manifests?.map((m) => m.digest)).toEqual([served(`runtime_ci-amd64-${runtimeHash}`)?.digest]);
+  });
+
   test('merge with Podman as the client is refused in one line (its manifest commands differ)', () => {
     const run = expectFailure(driver(['merge', 'base'], { ...JOIN_AMD64, DOCKER: 'podman' }), 'merge with podman');
     expect(run.status).toBe(E.settings.code);

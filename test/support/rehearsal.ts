@@ -110,7 +110,7 @@ interface Workflow {
 
 const WORKFLOW_KEYS = ['name', 'on', 'permissions', 'concurrency', 'env', 'jobs'];
 const JOB_KEYS = ['name', 'needs', 'if', 'runs-on', 'timeout-minutes', 'permissions', 'env', 'steps'];
-const STEP_KEYS = ['name', 'uses', 'with', 'run', 'env', 'if', 'working-directory', 'shell'];
+const STEP_KEYS = ['name', 'id', 'uses', 'with', 'run', 'env', 'if', 'working-directory', 'shell'];
 /** What a runner takes from this machine's environment; nothing else leaks in (no jest or CI settings). */
 const MACHINE_ENV = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'TERM'];
 /** The repository's name on the rehearsal's pretend GitHub. */
@@ -338,6 +338,8 @@ function runJob(id: string, job: Job, run: JobRun): JobRecord {
   const minutes = typeof job['timeout-minutes'] === 'number' ? job['timeout-minutes'] : 360;
   const deadline = Date.now() + minutes * 60_000;
   const steps: StepRecord[] = [];
+  // The steps context: each step with an id: its outputs (what its run: wrote to GITHUB_OUTPUT).
+  const stepOutputs: Record<string, { outputs: Record<string, string> }> = {};
   let failed = false;
 
   (job.steps ?? []).forEach((step, i) => {
@@ -348,7 +350,7 @@ function runJob(id: string, job: Job, run: JobRun): JobRecord {
     const what = String(step.uses ?? step.run);
     const name = typeof step.name === 'string' ? step.name : what;
     const env = { ...workflowEnv, ...jobEnv };
-    const context: ExpressionContext = { contexts: { ...contexts, env }, succeeded: !failed };
+    const context: ExpressionContext = { contexts: { ...contexts, env, steps: stepOutputs }, succeeded: !failed };
     const started = Date.now();
     const done = (mode: StepMode, outcome: Outcome, summary: string, output = '') => {
       const seconds = (Date.now() - started) / 1000;
@@ -385,11 +387,29 @@ function runJob(id: string, job: Job, run: JobRun): JobRecord {
     const cwd = join(workspace, typeof step['working-directory'] === 'string' ? step['working-directory'] : '.');
     const { status, output, timedOut } = runShell(String(step.run), cwd, stepEnv, temp, i + 1, deadline - Date.now());
     for (const [variable, file] of Object.entries(commandFiles)) {
-      if (variable !== 'GITHUB_STEP_SUMMARY' && readFileSync(file, 'utf8') !== '') throw new RehearsalRefusal(`job ${id}, step ${i + 1} wrote to ${variable}, which the rehearsal does not carry to later steps`);
+      const written = readFileSync(file, 'utf8');
+      if (variable === 'GITHUB_STEP_SUMMARY' || written === '') continue;
+      if (variable !== 'GITHUB_OUTPUT' || typeof step.id !== 'string') throw new RehearsalRefusal(`job ${id}, step ${i + 1} wrote to ${variable}, which the rehearsal carries to later steps only as the outputs of a step with an id`);
+      stepOutputs[step.id] = { outputs: parseStepOutputs(written, `job ${id}, step ${i + 1}`) };
+      writeFileSync(file, '');
     }
     done('ran', status === 0 ? 'success' : 'failure', timedOut ? `timed out (timeout-minutes: ${minutes})` : `exit status ${status}: ${what}`, output);
   });
   return { id, outcome: failed ? 'failure' : 'success', steps };
+}
+
+/**
+ * The outputs a step wrote to GITHUB_OUTPUT: "name=value" lines (GitHub's multi-line
+ * "name<<DELIMITER" form is refused: no generated step writes it).
+ */
+export function parseStepOutputs(text: string, where: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  for (const line of text.split('\n').filter((l) => l !== '')) {
+    const match = /^([A-Za-z_][A-Za-z0-9_-]*)=(.*)$/.exec(line);
+    if (!match) throw new RehearsalRefusal(`${where} wrote ${JSON.stringify(line)} to GITHUB_OUTPUT, which is not name=value (the only form the rehearsal reads)`);
+    outputs[match[1]] = match[2];
+  }
+  return outputs;
 }
 
 /**

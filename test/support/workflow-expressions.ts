@@ -4,7 +4,7 @@
  * anything else with an error, so that a workflow cannot use an expression the rehearsal would
  * get wrong:
  *  - literals: 'strings' ('' is a quote), true, false, null, whole numbers;
- *  - context properties: github.x.y, secrets.X, env.X; a property the rehearsal does not set is refused;
+ *  - context properties: github.x.y, secrets.X, env.X, steps.ID.outputs.NAME; a property the rehearsal does not set is refused;
  *  - operators: ( ), !, ==, != (strings compare ignoring case, as GitHub does; other types must match), &&, ||
  *    (which return an operand, as GitHub's do);
  *  - the status functions success(), failure(), always(), cancelled().
@@ -30,7 +30,7 @@ type Node =
 
 type StatusFunction = 'success' | 'failure' | 'always' | 'cancelled';
 const STATUS_FUNCTIONS: readonly StatusFunction[] = ['success', 'failure', 'always', 'cancelled'];
-const CONTEXTS = ['github', 'secrets', 'env'];
+const CONTEXTS = ['github', 'secrets', 'env', 'steps'];
 
 type Token = { kind: 'string'; value: string } | { kind: 'number'; value: number } | { kind: 'word'; value: string } | { kind: 'op'; value: string };
 

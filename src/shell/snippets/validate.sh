@@ -58,6 +58,10 @@ Options:
                         passed on to the driver as BUILD_REGISTRY)
   -h, --help            this text
 
+Environment:
+  BUILD_PLATFORM        one platform's build of several (e.g. linux/arm64), as the driver takes it:
+                        the images checked are the driver's <image>-<architecture>
+
 Results: timestamped lines in ./${RESULTS_LOG}; the last line is "N passed, M failed";
 the exit status is non-zero when any check failed. Removes only the containers, volumes and
 temporary files it created (its background listener too, also on Ctrl-C).
@@ -101,7 +105,9 @@ image_for() {
       return 0
     fi
   done
-  with_registry "$(stage_image "${stage}/ci")"
+  # As the driver names them (image_of): under the registry, and, for one platform's build of
+  # several (BUILD_PLATFORM, e.g. linux/arm64), ending in -<architecture>.
+  printf '%s%s\n' "$(with_registry "$(stage_image "${stage}/ci")")" "${BUILD_PLATFORM:+-${BUILD_PLATFORM##*/}}"
 }
 
 image_label() {
