@@ -7,11 +7,12 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symli
 import { cpus, tmpdir, totalmem } from 'os';
 import { join, resolve } from 'path';
 import { BenchOptions, parseArgs, selected, USAGE } from './lib/args';
-import { cacheUse } from './lib/build-log';
 import { ownRecords, parseCacheRecords } from './lib/build-cache';
 import { Finished, holdLock, runCommand } from './lib/command';
 import { Figure, Figures, formatSummary, formatValue, summaryOf, Unit } from './lib/figures';
 import { ratioLines, renderReport, RunInfo } from './lib/report';
+import { buildSteps, BuildSteps } from './lib/run-metrics';
+import { METRICS_FILE } from '../src/shell/run-record';
 import { NAIVE_COPIED_SOURCES } from './fixtures/pipelines';
 
 const REPO = resolve(__dirname, '..');
@@ -35,19 +36,24 @@ interface Fixture {
   readonly shared: boolean;
   /** The label of this pipeline's images (the driver's clean removes by it). */
   readonly stageImages: readonly string[];
+  /** The stage that installs the Python dependencies, as its last step: whether it ran a step says whether the install re-ran. */
+  readonly dependencyStage: string;
 }
 
 const HEAVY: Fixture = {
   key: 'heavy', dir: 'bench/fixtures/heavy', editFile: 'src/heavy_app/__init__.py', shared: false,
   stageImages: ['local/bench-heavy:base_ci', 'local/bench-heavy:runtime_ci', 'local/bench-heavy:package_ci'],
+  dependencyStage: 'runtime',
 };
 const NAIVE: Fixture = {
   key: 'naive', dir: 'bench/fixtures/heavy-naive', editFile: 'src/heavy_app/__init__.py', shared: false,
   stageImages: ['local/bench-heavy-naive:base_ci', 'local/bench-heavy-naive:runtime_ci', 'local/bench-heavy-naive:package_ci'],
+  dependencyStage: 'runtime',
 };
 const EXAMPLE: Fixture = {
   key: 'example', dir: 'examples/desktop-app', editFile: 'src/desktop_app/__init__.py', shared: true,
   stageImages: ['local/desktop-app:base_ci', 'local/desktop-app:runtime_ci', 'local/desktop-app:package_ci'],
+  dependencyStage: 'runtime',
 };
 /** Markers of the heavy fixture's BuildKit cache records (its apt step and its image names). */
 const HEAVY_CACHE_MARKERS = ['cython3', 'bench-heavy', '/heavy-app/python'];
@@ -63,6 +69,7 @@ class Bench {
   /** Image IDs this run produced, removed at the end when nothing tags them any more. */
   private readonly produced = new Map<Fixture, Set<string>>();
   private uidCounter = 0;
+  private runCounter = 0;
   private readonly notes: string[] = [];
 
   /** `resumable`: whether the saved state's figures were measured from the same inputs as now. */
@@ -89,18 +96,19 @@ class Bench {
   }
 
   private reset(id: string, label: string, unit: Unit): Figure {
-    const figure: Figure = { id, label, unit, samples: [], cache: [] };
+    const figure: Figure = { id, label, unit, samples: [], steps: [] };
     this.state.figures[id] = figure;
     return figure;
   }
 
-  private record(figure: Figure, value: number, finished?: Finished): void {
+  /** A sample; for a build, its step counts (from the driver's metrics) are kept and printed too. */
+  private record(figure: Figure, value: number, steps?: BuildSteps): void {
     figure.samples.push(value);
     let detail = '';
-    if (finished) {
-      const use = cacheUse(finished.output);
-      figure.cache?.push(use);
-      detail = `  [RUN steps: ${use.ran} ran, ${use.cached} cached${use.markerRan === undefined ? '' : `; dependency install ${use.markerRan ? 'RAN' : 'cached'}`}]`;
+    if (steps) {
+      figure.steps?.push(steps);
+      const dependency = steps.dependencyStageRan === undefined ? '' : `; runtime stage (dependency install) ${steps.dependencyStageRan ? 'RAN steps' : 'ran no step'}`;
+      detail = `  [steps (metrics.json): ${steps.ran} ran, ${steps.cached} cached${dependency}]`;
     }
     console.log(`  ${figure.id} #${figure.samples.length}: ${formatValue(figure.unit, value)}${detail}`);
     this.save();
@@ -121,20 +129,29 @@ class Bench {
     return String(20000 + ((Math.floor(this.started / 1000) * 7 + this.uidCounter * 101) % 40000));
   }
 
-  private builderEnv(builder: Builder, uid: string, fixture: Fixture): NodeJS.ProcessEnv {
+  private builderEnv(builder: Builder, uid: string, runId: string): NodeJS.ProcessEnv {
     const docker = builder === 'legacy' ? (process.env.BENCH_LEGACY_DOCKER || 'docker') : (process.env.BENCH_BUILDKIT_DOCKER || '/usr/bin/docker');
     return {
       ...process.env, DOCKER: docker, DOCKER_BUILDKIT: builder === 'legacy' ? '0' : '1', HOST_UID: uid, HOST_GID: uid,
-      BUILD_RUN_ID: `bench-${fixture.key}-${builder}-${Date.now()}`,
+      BUILD_RUN_ID: runId,
     };
   }
 
-  private async driver(fixture: Fixture, builder: Builder, uid: string, args: readonly string[], logName: string): Promise<Finished> {
+  /** One driver command; `runId` is the run ID it was given (BUILD_RUN_ID), under which its metrics are. */
+  private async driver(fixture: Fixture, builder: Builder, uid: string, args: readonly string[], logName: string): Promise<Finished & { runId: string }> {
+    this.runCounter++;
+    const runId = `bench-${fixture.key}-${builder}-${Date.now()}-${this.runCounter}`;
     const finished = await runCommand('./bin/docker.sh', ['--ci', ...args], {
-      cwd: join(REPO, fixture.dir), env: this.builderEnv(builder, uid, fixture), log: this.log(logName),
+      cwd: join(REPO, fixture.dir), env: this.builderEnv(builder, uid, runId), log: this.log(logName),
     });
     if (args.includes('build')) await this.rememberImages(fixture, builder, args);
-    return finished;
+    return { ...finished, runId };
+  }
+
+  /** The steps of a build run, as the driver recorded them in the pipeline's metrics file. */
+  private stepsOf(fixture: Fixture, run: { runId: string }): BuildSteps {
+    const file = join(REPO, fixture.dir, METRICS_FILE);
+    return buildSteps(readFileSync(file, 'utf8'), run.runId, fixture.dependencyStage);
   }
 
   private async rememberImages(fixture: Fixture, builder: Builder, args: readonly string[]): Promise<void> {
@@ -190,19 +207,19 @@ class Bench {
         uid = this.freshUid();
         if (!fixture.shared) await this.driver(fixture, builder, uid, ['clean'], `${p}.clean`);
         const r = await this.driver(fixture, builder, uid, ['build'], `${p}.cold`);
-        this.record(cold, r.seconds, r);
+        this.record(cold, r.seconds, this.stepsOf(fixture, r));
       }
       this.finish(cold);
       const warm = this.reset(`${p}.warm`, `${name}, ${builderName}: warm build, no change`, 'seconds');
       for (let i = 1; i <= this.options.runs; i++) {
         const r = await this.driver(fixture, builder, uid, ['build'], `${p}.warm`);
-        this.record(warm, r.seconds, r);
+        this.record(warm, r.seconds, this.stepsOf(fixture, r));
       }
       this.finish(warm);
       const edit = this.reset(`${p}.edit`, `${name}, ${builderName}: warm build after a one-line source edit`, 'seconds');
       for (let i = 1; i <= this.options.runs; i++) {
         const r = await this.edited(fixture, i, () => this.driver(fixture, builder, uid, ['build'], `${p}.edit`));
-        this.record(edit, r.seconds, r);
+        this.record(edit, r.seconds, this.stepsOf(fixture, r));
       }
       this.finish(edit);
     });
@@ -223,7 +240,7 @@ class Bench {
     const figure = this.reset(`${p}.naive-edit`, `heavy fixture, ${builder === 'legacy' ? 'legacy builder' : 'BuildKit'}: naive layout (sources in base), warm build after the same edit`, 'seconds');
     for (let i = 1; i <= this.options.runs; i++) {
       const r = await this.edited(NAIVE, i, () => this.driver(NAIVE, builder, uid, ['build'], `${p}.naive`));
-      this.record(figure, r.seconds, r);
+      this.record(figure, r.seconds, this.stepsOf(NAIVE, r));
     }
     this.finish(figure);
     await this.driver(NAIVE, builder, uid, ['clean'], `${p}.naive`);
@@ -250,7 +267,7 @@ class Bench {
       await this.driver(HEAVY, 'buildkit', uid, [...reg, 'clean'], id);
       await this.dropOwnCache(before);
       const r = await this.driver(HEAVY, 'buildkit', uid, [...reg, 'build'], id);
-      this.record(figure, r.seconds, r);
+      this.record(figure, r.seconds, this.stepsOf(HEAVY, r));
     }
     this.finish(figure);
     await this.driver(HEAVY, 'buildkit', uid, [...reg, 'clean'], id);
@@ -370,7 +387,7 @@ const NOTES: readonly string[] = [
   'A cold build gets user IDs (HOST_UID/HOST_GID) no earlier build used: every stage\'s cache key includes them, so no step of it is cached, with either builder, and the shared engine\'s cache is never pruned; the fixtures\' own images are removed first too. The base images still come from the Debian mirror (apt), as on a fresh machine.',
   'The edit appends one comment line to the application\'s package `__init__.py` (restored after each build). The naive layout (bench/fixtures/heavy-naive) copies the sources into the base stage before the dependency install, as the original AiRunner build did.',
   'The fresh-machine figure pushes a build\'s images (base, runtime, package) to the loopback registry with the driver\'s push, removes the local images (the driver\'s clean) and the BuildKit cache records of the fixture (by ID, only records created by this benchmark), then times `build` with `--registry`, which gives BuildKit the registry\'s images as `--cache-from`. The legacy builder uses no registry cache in the driver, so it has no such figure.',
-  'The RUN-step counts ("dependency install ran") come from each build\'s output (legacy: Using cache / Running in; BuildKit: CACHED).',
+  'The step counts ("steps run / cached", over all stages of a build, every Dockerfile step but FROM; BuildKit lists no LABEL or ENV step, so its counts are smaller) are the driver\'s own, read from the build\'s line in the pipeline\'s build/metrics.json (`stages[].steps`); the benchmark parses no builder output. "Runtime stage (dependency install) re-ran" counts the builds whose runtime stage ran at least one step: the dependency install is that stage\'s last step, so any step run there means the install re-ran, and none means it came from the cache.',
   'The machine is shared: other jobs may have run on its 2 CPUs during the benchmark, which widens min..max.',
 ];
 

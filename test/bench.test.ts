@@ -1,15 +1,22 @@
 /*
- * The benchmark's own logic on fake figures and recorded builder output (the benchmark itself,
- * npx projen bench, builds for real and is not part of the tests).
+ * The benchmark's own logic on fake figures and on metrics lines (fake ones, and one the driver's own
+ * metrics functions write from captured buildah output); the benchmark itself, npx projen bench,
+ * builds for real and is not part of the tests.
  */
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { parseSentBytes } from '../bench/bench';
 import { parseArgs, selected } from '../bench/lib/args';
-import { cacheUse } from '../bench/lib/build-log';
 import { ownRecords, parseCacheRecords } from '../bench/lib/build-cache';
-import { Figures } from '../bench/lib/figures';
+import { dependencyStageRuns, Figures } from '../bench/lib/figures';
 import { renderReport, RunInfo } from '../bench/lib/report';
+import { buildSteps, BuildSteps } from '../bench/lib/run-metrics';
 import { summarize } from '../bench/lib/stats';
 import { evaluate, TARGETS } from '../bench/lib/targets';
+import { METRICS_FILE } from '../src/shell/run-record';
+import { runSnippets, shellWord } from './support/bash';
+import { describeWithPodman, PODMAN, PODMAN_BASE_IMAGE } from './support/podman';
+import { tempFolder } from './support/temp';
 
 describe('bench arguments', () => {
   test('defaults: three samples, every figure, the loopback registry, bench/RESULTS.md', () => {
@@ -46,32 +53,71 @@ describe('bench statistics', () => {
   });
 });
 
-describe('bench build logs', () => {
-  test('legacy builder: a cached and a re-run dependency install', () => {
-    const log = [
-      'Step 1/5 : ARG BASE_IMAGE', 'Step 2/5 : FROM ${BASE_IMAGE}', ' ---> 41ea5fc09835',
-      'Step 3/5 : COPY requirements.txt /app/', ' ---> Using cache',
-      'Step 4/5 : RUN apt-get update', ' ---> Using cache', ' ---> 1a2b',
-      'Step 5/5 : RUN python3 -m pip install --target /x -r requirements.txt', ' ---> Running in 0f0f', 'Processing ./libs/kernels',
-    ].join('\n');
-    expect(cacheUse(log)).toEqual({ ran: 1, cached: 1, markerRan: true });
-    expect(cacheUse(log.replace(' ---> Running in 0f0f', ' ---> Using cache'))).toEqual({ ran: 0, cached: 2, markerRan: false });
+/** A metrics.json line as the driver writes it (only the fields the benchmark reads, and a few others). */
+function metricsLine(runId: string, stages: Array<[string, number, number]>): string {
+  return JSON.stringify({ runId, command: 'build', result: 'ok', stages: stages.map(([stage, ran, cached]) => ({ stage, cached: ran === 0, steps: { ran, cached } })) });
+}
+
+describe('bench: the step counts of a build, from the driver\'s metrics file', () => {
+  const file = [
+    metricsLine('bench-a', [['base', 5, 0], ['runtime', 5, 0], ['package', 2, 0]]),
+    metricsLine('bench-b', [['base', 0, 5], ['runtime', 0, 5], ['package', 1, 1]]),
+    metricsLine('bench-c', [['base', 0, 5]]),
+    '',
+  ].join('\n');
+
+  test('the run\'s line, summed over its stages; whether the dependency stage ran a step', () => {
+    expect(buildSteps(file, 'bench-a', 'runtime')).toEqual({ ran: 12, cached: 0, dependencyStageRan: true });
+    expect(buildSteps(file, 'bench-b', 'runtime')).toEqual({ ran: 1, cached: 11, dependencyStageRan: false });
   });
 
-  test('BuildKit (engine 20.10, the vertex digest line first): CACHED or run', () => {
-    const log = [
-      '#5 [2/4] RUN apt-get update', '#5 sha256:f496ff', '#5 CACHED', '',
-      '#8 [4/4] RUN python3 -m pip install --no-index -r requirements.txt', '#8 sha256:66df45', '#8 3.144   Preparing metadata', '#8 DONE 80.1s',
-      '#9 [1/2] COPY src/ /app/src/', '#9 sha256:abc', '#9 DONE 0.1s',
-    ].join('\n');
-    expect(cacheUse(log)).toEqual({ ran: 1, cached: 1, markerRan: true });
-    expect(cacheUse(log.replace('#8 3.144   Preparing metadata', '#8 CACHED'))).toEqual({ ran: 0, cached: 2, markerRan: false });
+  test('a run that did not build the dependency stage leaves it out', () => {
+    expect(buildSteps(file, 'bench-c', 'runtime')).toEqual({ ran: 0, cached: 5 });
   });
 
-  test('no dependency install seen: markerRan is left out', () => {
-    expect(cacheUse('Step 1/2 : RUN true\n ---> Running in 1\n')).toEqual({ ran: 1, cached: 0 });
+  test('no line of the run, or a stage without step counts (a driver older than the benchmark): an error saying so', () => {
+    expect(() => buildSteps(file, 'bench-x', 'runtime')).toThrow('the driver\'s metrics file has no line of run bench-x');
+    const old = JSON.stringify({ runId: 'bench-o', stages: [{ stage: 'base', cached: true }] });
+    expect(() => buildSteps(old, 'bench-o', 'runtime')).toThrow('the metrics of run bench-o give stage base no step counts (steps.ran, steps.cached)');
   });
 
+  test('a figure\'s builds whose dependency stage ran a step', () => {
+    const steps: BuildSteps[] = [{ ran: 3, cached: 0, dependencyStageRan: true }, { ran: 1, cached: 9, dependencyStageRan: false }, { ran: 0, cached: 4 }];
+    expect(dependencyStageRuns({ id: 'x', label: 'x', unit: 'seconds', samples: [1, 2, 3], steps })).toEqual({ ran: 1, of: 2 });
+    expect(dependencyStageRuns({ id: 'x', label: 'x', unit: 'seconds', samples: [1], steps: [{ ran: 0, cached: 4 }] })).toBeUndefined();
+  });
+});
+
+/*
+ * The benchmark reads what the driver writes: the driver's own record_stage and finish_metrics on
+ * captured buildah output (the image inspected for real in Podman's store: the base image; no build).
+ */
+describeWithPodman('bench: reading a metrics line the driver wrote', () => {
+  test('two stages recorded by the driver\'s metrics functions: the bench sums them and sees the runtime stage ran a step', () => {
+    const fixtures = join(__dirname, 'fixtures', 'build-output');
+    const cwd = tempFolder('bench-metrics');
+    const run = runSnippets(['driver-log', 'driver-metrics'], [
+      'mkdir -p build',
+      'stage_size_budget() { return 1; } # the generated data function: no budgets',
+      'start_metrics',
+      `record_stage base ${PODMAN_BASE_IMAGE} ${PODMAN_BASE_IMAGE} "\${EPOCHREALTIME}" ${shellWord(join(fixtures, 'buildah-small-warm.txt'))}`,
+      `record_stage runtime ${PODMAN_BASE_IMAGE} ${PODMAN_BASE_IMAGE} "\${EPOCHREALTIME}" ${shellWord(join(fixtures, 'buildah-small-edited.txt'))}`,
+      'finish_metrics',
+    ].join('\n'), {
+      cwd,
+      vars: {
+        DRY_RUN: '0', BUILD_LOG: 'build/build.log', RUN_ID: 'bench-podman-1', COMMAND: 'build', MODE: 'ci', DOCKER: PODMAN, BUILDER: 'buildah', DOCKER_BUILDKIT: '0',
+        PIPELINE_TITLE: 'App', METRICS_FILE, RUN_RECORD_DIR: 'build/runs', ARTIFACT: 'dist/app.tar.gz', CHECKSUM: 'dist/app.tar.gz.sha256',
+      },
+    });
+    expect(run.stderr).toBe('');
+    const text = readFileSync(join(cwd, METRICS_FILE), 'utf8');
+    expect(buildSteps(text, 'bench-podman-1', 'runtime')).toEqual({ ran: 1, cached: 5, dependencyStageRan: true });
+    expect(buildSteps(text, 'bench-podman-1', 'base')).toEqual({ ran: 1, cached: 5, dependencyStageRan: false });
+  });
+});
+
+describe('bench: the legacy builder\'s context size', () => {
   test('the legacy builder\'s reported context size', () => {
     expect(parseSentBytes('Sending build context to Docker daemon  32.77kB\rSending build context to Docker daemon  209.4kB\n')).toBe(209400);
     expect(parseSentBytes('Sending build context to Docker daemon  6.4MB\n')).toBe(6400000);
@@ -106,8 +152,8 @@ describe('bench build cache records', () => {
 
 /** Fake figures: a heavy fixture whose legacy edit re-ran the dependency install. */
 function fakeFigures(): Figures {
-  const seconds = (id: string, samples: number[], markerRan?: boolean): Figures => ({
-    [id]: { id, label: id, unit: 'seconds', samples, cache: markerRan === undefined ? [] : samples.map(() => ({ ran: 1, cached: 3, markerRan })) },
+  const seconds = (id: string, samples: number[], dependencyStageRan?: boolean): Figures => ({
+    [id]: { id, label: id, unit: 'seconds', samples, steps: dependencyStageRan === undefined ? [] : samples.map(() => ({ ran: dependencyStageRan ? 4 : 1, cached: 3, dependencyStageRan })) },
   });
   return {
     ...seconds('heavy.legacy.cold', [150, 160, 170], true),
@@ -125,17 +171,17 @@ function fakeFigures(): Figures {
 }
 
 describe('bench targets', () => {
-  test('met and missed, with the factor and a why from the build logs', () => {
+  test('met and missed, with the factor and a why from the driver\'s step counts', () => {
     const figures = fakeFigures();
     const [legacyEdit, kitEdit, legacyNaive, kitNaive, fresh, projen] = TARGETS.map((t) => evaluate(t, figures));
     expect(legacyEdit).toMatchObject({ met: false, verdict: 'missed: 5.9x the limit' });
     expect(legacyEdit.ratio).toBeCloseTo(95 / 160);
-    expect(legacyEdit.why).toContain('the dependency install re-ran in 3 of 3 builds after the edit');
+    expect(legacyEdit.why).toContain('the runtime stage (its last step: the dependency install) re-ran steps in 3 of 3 builds after the edit');
     expect(legacyEdit.why).toContain('per-run --label');
     expect(legacyEdit.why).toContain('not merged at this commit');
     expect(kitEdit).toMatchObject({ met: true, verdict: 'met' });
     expect(legacyNaive).toMatchObject({ met: false });
-    expect(legacyNaive.why).toContain('our layout re-ran the dependency install too');
+    expect(legacyNaive.why).toContain('our layout\'s runtime stage (the dependency install) re-ran steps too');
     expect(kitNaive.met).toBe(true);
     expect(kitNaive.ratio).toBeCloseTo(90 / 7);
     expect(fresh.met).toBe(true);
@@ -162,8 +208,10 @@ describe('bench report', () => {
     expect(rows).toContain('| engine | dockerd 20.10.24 |');
     const target = rows.find((r) => r.startsWith('| heavy fixture, legacy builder: warm build after a source edit / cold |'));
     expect(target?.split(' | ').slice(1, 4)).toEqual(['0.594', '<= 0.1', 'missed: 5.9x the limit']);
-    expect(rows).toContain('| heavy.legacy.cold | heavy.legacy.cold | 160.0 s (min 150.0 s, max 170.0 s, n=3) | 150.0 s, 160.0 s, 170.0 s | 3 of 3 |');
-    expect(rows).toContain('| context.heavy.with | with | 201.7 kB | 201.7 kB |  |');
+    expect(rows).toContain('| id | what | median (min, max, n) | samples | steps run / cached (per build) | runtime stage (dependency install) re-ran |');
+    expect(rows).toContain('| heavy.legacy.cold | heavy.legacy.cold | 160.0 s (min 150.0 s, max 170.0 s, n=3) | 150.0 s, 160.0 s, 170.0 s | 4/3, 4/3, 4/3 | 3 of 3 |');
+    expect(rows).toContain('| heavy.buildkit.edit | heavy.buildkit.edit | 7.0 s (min 6.0 s, max 8.0 s, n=3) | 6.0 s, 7.0 s, 8.0 s | 1/3, 1/3, 1/3 | 0 of 3 |');
+    expect(rows).toContain('| context.heavy.with | with | 201.7 kB | 201.7 kB |  |  |');
     expect(rows).toContain('| build context of the heavy fixture: with / without .dockerignore | 0.040 |');
     expect(rows).toContain('- a note');
   });

@@ -6,6 +6,7 @@ import { ALWAYS_IGNORED } from '../src/dockerfile/dockerignore';
 import { parseSize } from '../src/model/size-budget';
 import { DRIVER_EXIT_CODES } from '../src/shell/exit-codes';
 import { runSnippets, shellWord } from './support/bash';
+import { describeWithPodman, PODMAN, PODMAN_BASE_IMAGE, podmanImageId } from './support/podman';
 import { emptyProject, modelProblems, synthPresets } from './support/project';
 import { tempFolder } from './support/temp';
 
@@ -75,16 +76,62 @@ function metrics(script: string, vars: Record<string, string> = {}, env: Record<
   return { cwd, ...runSnippets(['driver-log', 'driver-metrics'], script, { cwd, vars: { DRY_RUN: '0', BUILD_LOG: 'build/build.log', ...vars }, env }) };
 }
 
-describe('reading the build output (captured from real builds of the example)', () => {
-  test.each([
-    ['legacy-runtime-warm.txt', '0', true],
-    ['legacy-runtime-cold.txt', '0', false],
-    ['buildkit-runtime-warm.txt', '1', true],
-    ['buildkit-base-warm.txt', '1', true],
-    ['buildkit-package-edited.txt', '1', false],
-  ])('%s (DOCKER_BUILDKIT=%s): every step cached: %s', (file, buildKit, cached) => {
-    const run = metrics(`if build_fully_cached ${shellWord(join(FIXTURES, file))}; then echo yes; else echo no; fi`, { DOCKER_BUILDKIT: buildKit });
-    expect(run.stdout).toBe(cached ? 'yes\n' : 'no\n');
+describe('reading the build output (captured from real builds: test/fixtures/build-output/README.md)', () => {
+  /** [fixture, BUILDER, steps that ran, steps from the cache]: every step but FROM, as each builder prints them. */
+  const STEPS: ReadonlyArray<readonly [string, string, number, number]> = [
+    ['legacy-small-cold.txt', 'legacy', 3, 0],
+    ['legacy-small-warm.txt', 'legacy', 0, 3],
+    ['legacy-small-edited.txt', 'legacy', 1, 2],
+    ['legacy-runtime-cold.txt', 'legacy', 5, 0],
+    ['legacy-runtime-warm.txt', 'legacy', 0, 5],
+    ['buildkit-small-cold.txt', 'buildkit', 2, 0],
+    ['buildkit-small-warm.txt', 'buildkit', 0, 2],
+    ['buildkit-small-edited.txt', 'buildkit', 1, 1],
+    ['buildkit-runtime-warm.txt', 'buildkit', 0, 3],
+    ['buildkit-base-warm.txt', 'buildkit', 0, 3],
+    ['buildkit-package-edited.txt', 'buildkit', 2, 0],
+    ['buildah-small-cold.txt', 'buildah', 3, 0],
+    ['buildah-small-warm.txt', 'buildah', 0, 3],
+    ['buildah-small-edited.txt', 'buildah', 1, 2],
+    ['buildah-multistage-cold.txt', 'buildah', 3, 1],
+    ['buildah-multistage-warm.txt', 'buildah', 0, 4],
+  ];
+
+  /** The variables as choose_builder leaves them for each builder (Podman: DOCKER_BUILDKIT=0). */
+  const builderVars = (builder: string) => ({ BUILDER: builder, DOCKER_BUILDKIT: builder === 'buildkit' ? '1' : '0' });
+
+  test.each(STEPS)('%s (BUILDER=%s): %d steps ran, %d from the cache', (file, builder, ran, cached) => {
+    const run = metrics(`build_steps ${shellWord(join(FIXTURES, file))}`, builderVars(builder));
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe(`${ran} ${cached}\n`);
+  });
+
+  test.each(STEPS)('%s (BUILDER=%s): fully cached only when no step ran (%d ran)', (file, builder, ran) => {
+    const run = metrics(`if build_fully_cached ${shellWord(join(FIXTURES, file))}; then echo yes; else echo no; fi`, builderVars(builder));
+    expect(run.stdout).toBe(ran === 0 ? 'yes\n' : 'no\n');
+  });
+
+  test('every builder has a capture of a cold, a warm and a one-step build of the same Dockerfile', () => {
+    for (const builder of ['legacy', 'buildkit', 'buildah']) {
+      const small = STEPS.filter(([file, b]) => b === builder && file.includes('-small-'));
+      expect(small.map(([file, , ran, cached]) => [file.replace(/^.*-small-/, ''), ran > 0 && cached === 0, ran === 0, ran === 1])).toEqual([
+        ['cold.txt', true, false, false], ['warm.txt', false, true, false], ['edited.txt', false, false, true],
+      ]);
+    }
+  });
+
+  test('the builder decides, not DOCKER_BUILDKIT: buildah\'s output read with BUILDER=buildah whatever DOCKER_BUILDKIT says', () => {
+    const path = shellWord(join(FIXTURES, 'buildah-small-edited.txt'));
+    for (const buildKit of ['0', '1']) {
+      expect(metrics(`build_steps ${path}`, { BUILDER: 'buildah', DOCKER_BUILDKIT: buildKit }).stdout).toBe('1 2\n');
+    }
+  });
+
+  test('an unknown builder is an error naming it', () => {
+    const cwd = tempFolder('metrics');
+    const run = runSnippets(['driver-log', 'driver-cli', 'driver-metrics'], `build_steps ${shellWord(join(FIXTURES, 'legacy-small-cold.txt'))}`, { cwd, vars: { BUILDER: 'kaniko', DRIVER_PATH: './bin/docker.sh' } });
+    expect(run.status).toBe(DRIVER_EXIT_CODES.failure.code);
+    expect(run.stderr).toContain('unknown builder \'kaniko\' (buildkit, legacy or buildah)');
   });
 
   test('an ARG before FROM is no step of the image (legacy: it never says "Using cache")', () => {
@@ -93,12 +140,18 @@ describe('reading the build output (captured from real builds of the example)', 
   });
 
   test.each([
-    ['legacy-runtime-cold.txt', '227800'],
-    ['buildkit-runtime-warm.txt', '883'],
-    ['buildkit-package-edited.txt', '43850'],
-    ['buildkit-base-warm.txt', '0'],
-  ])('%s: the context sent is %s bytes', (file, bytes) => {
-    expect(metrics(`context_bytes ${shellWord(join(FIXTURES, file))}`).stdout).toBe(`${bytes}\n`);
+    ['legacy-runtime-cold.txt', 'legacy', '227800'],
+    ['legacy-small-cold.txt', 'legacy', '30720'],
+    ['buildkit-runtime-warm.txt', 'buildkit', '883'],
+    ['buildkit-package-edited.txt', 'buildkit', '43850'],
+    ['buildkit-base-warm.txt', 'buildkit', '0'],
+    ['buildkit-small-cold.txt', 'buildkit', '67'],
+    ['buildah-small-cold.txt', 'buildah', ''],
+    ['buildah-small-edited.txt', 'buildah', ''],
+  ])('%s (BUILDER=%s): the context sent is "%s" bytes (buildah prints no size: none)', (file, builder, bytes) => {
+    const run = metrics(`context_bytes ${shellWord(join(FIXTURES, file))}`, { BUILDER: builder });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe(bytes === '' ? '' : `${bytes}\n`);
   });
 });
 
@@ -162,6 +215,36 @@ describe('the metrics line and table', () => {
 
   test.each([['0', '0B'], ['999', '999B'], ['1000', '1.0kB'], ['189700000', '189.7MB'], ['2500000000', '2.5GB'], ['', '-']])('human_size %s is %s', (bytes, text) => {
     expect(metrics(`human_size ${shellWord(bytes)}`).stdout).toBe(`${text}\n`);
+  });
+});
+
+/*
+ * record_stage after a buildah build: the image is inspected for real (Podman's store, the base
+ * image, which scripts/podman-engine.sh loads; no build, so no e2e lock), the output is a capture.
+ */
+describeWithPodman('a stage\'s metrics from buildah\'s output (Podman)', () => {
+  test('steps ran and cached, cached false, contextBytes null; "-" in the table; the built line says the size is not reported', () => {
+    const output = join(FIXTURES, 'buildah-small-edited.txt');
+    const run = metrics([
+      'mkdir -p build',
+      'stage_size_budget() { return 1; } # the generated data function: no budget for this stage',
+      'start_metrics',
+      `record_stage runtime ${PODMAN_BASE_IMAGE} ${PODMAN_BASE_IMAGE} "\${EPOCHREALTIME}" ${shellWord(output)}`,
+      'echo "summary:$(stage_summary runtime)"',
+      'finish_metrics',
+    ].join('\n'), {
+      RUN_ID: 'unit-buildah', COMMAND: 'build_runtime', MODE: 'ci', DOCKER: PODMAN, BUILDER: 'buildah', DOCKER_BUILDKIT: '0', PIPELINE_TITLE: 'App',
+      METRICS_FILE: 'build/metrics.json', RUN_RECORD_DIR: 'build/runs', ARTIFACT: 'dist/app.tar.gz', CHECKSUM: 'dist/app.tar.gz.sha256',
+    });
+    expect(run.stderr).toBe('');
+    const line = JSON.parse(readFileSync(join(run.cwd, 'build/metrics.json'), 'utf8'));
+    expect(line).toMatchObject({ builder: 'buildah', docker: PODMAN });
+    expect(line.stages).toEqual([expect.objectContaining({
+      stage: 'runtime', image: PODMAN_BASE_IMAGE, imageId: podmanImageId(PODMAN_BASE_IMAGE),
+      cached: false, steps: { ran: 1, cached: 2 }, contextBytes: null, sizeBudgetBytes: null,
+    })]);
+    expect(run.stdout).toMatch(/^summary:, [\d.]+MB, \d+ layers, 1 of 3 steps run, context size not reported by buildah$/m);
+    expect(run.stdout).toMatch(/^ {2}runtime +[\d.]+ +[\d.]+MB +\d+ +no +-$/m);
   });
 });
 

@@ -1,17 +1,17 @@
-import { CacheUse } from './build-log';
+import { BuildSteps } from './run-metrics';
 import { summarize, Summary } from './stats';
 
 export type Unit = 'seconds' | 'bytes';
 
-/** One measured figure: its samples, and for builds what each sample's log said about the cache. */
+/** One measured figure: its samples, and for builds what the driver's metrics said about each sample's steps. */
 export interface Figure {
   readonly id: string;
   /** What was measured, in words. */
   readonly label: string;
   readonly unit: Unit;
   readonly samples: number[];
-  /** Per build sample: RUN steps run and cached, and whether the dependency install ran. */
-  readonly cache?: CacheUse[];
+  /** Per build sample: steps run and cached (all stages), and whether the dependency stage ran any step. */
+  readonly steps?: BuildSteps[];
 }
 
 export type Figures = Record<string, Figure>;
@@ -34,9 +34,13 @@ export function formatSummary(unit: Unit, s: Summary): string {
   return `${formatValue(unit, s.median)} (min ${formatValue(unit, s.min)}, max ${formatValue(unit, s.max)}, n=${s.n})`;
 }
 
-/** "2 of 3 builds re-ran the dependency install" from a figure's cache records, or undefined. */
-export function dependencyInstallRuns(figure: Figure | undefined): { ran: number; of: number } | undefined {
-  const seen = (figure?.cache ?? []).filter((c) => c.markerRan !== undefined);
+/**
+ * In how many of a figure's builds the dependency stage ran a step ("2 of 3"), or undefined when
+ * none built it. The dependency install is the last step of that stage (the runtime stage of the
+ * fixtures and the example), so a step run there means the install re-ran.
+ */
+export function dependencyStageRuns(figure: Figure | undefined): { ran: number; of: number } | undefined {
+  const seen = (figure?.steps ?? []).filter((s) => s.dependencyStageRan !== undefined);
   if (seen.length === 0) return undefined;
-  return { ran: seen.filter((c) => c.markerRan).length, of: seen.length };
+  return { ran: seen.filter((s) => s.dependencyStageRan).length, of: seen.length };
 }

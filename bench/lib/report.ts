@@ -1,4 +1,4 @@
-import { dependencyInstallRuns, Figures, formatSummary, formatValue, summaryOf } from './figures';
+import { dependencyStageRuns, Figures, formatSummary, formatValue, summaryOf } from './figures';
 import { evaluate, TARGETS } from './targets';
 
 /** The machine and the run the figures come from. */
@@ -93,15 +93,16 @@ export function renderReport(info: RunInfo, figures: Figures, notes: readonly st
   out.push('');
   out.push('## Figures');
   out.push('');
-  out.push('| id | what | median (min, max, n) | samples | dependency install ran |');
-  out.push('| --- | --- | --- | --- | --- |');
+  out.push('| id | what | median (min, max, n) | samples | steps run / cached (per build) | runtime stage (dependency install) re-ran |');
+  out.push('| --- | --- | --- | --- | --- | --- |');
   for (const id of Object.keys(figures).sort()) {
     const figure = figures[id];
     const summary = summaryOf(figures, id);
     if (!summary) continue;
-    const runs = dependencyInstallRuns(figure);
+    const runs = dependencyStageRuns(figure);
     const samples = figure.samples.map((v) => formatValue(figure.unit, v)).join(', ');
-    out.push(`| ${id} | ${cell(figure.label)} | ${formatSummary(figure.unit, summary)} | ${samples} | ${runs ? `${runs.ran} of ${runs.of}` : ''} |`);
+    const steps = (figure.steps ?? []).map((s) => `${s.ran}/${s.cached}`).join(', ');
+    out.push(`| ${id} | ${cell(figure.label)} | ${formatSummary(figure.unit, summary)} | ${samples} | ${steps} | ${runs ? `${runs.ran} of ${runs.of}` : ''} |`);
   }
   if (notes.length > 0) {
     out.push('');

@@ -1,4 +1,4 @@
-import { dependencyInstallRuns, Figures, summaryOf } from './figures';
+import { dependencyStageRuns, Figures, summaryOf } from './figures';
 
 /** A target of issue 9 item 6: the ratio of two figures' medians against a limit. */
 export interface Target {
@@ -42,7 +42,7 @@ export function evaluate(target: Target, figures: Figures): TargetResult {
   return { target, ratio, met, verdict: by, why: whyMissed(target, figures) };
 }
 
-/** A short why for a miss, from what the build logs of the numerator's builds say. */
+/** A short why for a miss, from the driver's step counts of the numerator's builds (their metrics.json lines). */
 function whyMissed(target: Target, figures: Figures): string {
   const num = figures[target.numerator];
   const den = figures[target.denominator];
@@ -50,25 +50,25 @@ function whyMissed(target: Target, figures: Figures): string {
     return 'this repository synthesizes four pipelines (AiRunner, the example, the two bench fixtures: Dockerfiles, drivers, validation scripts, docs) and the workflows, and validates the models; the bare project writes only its own config files';
   }
   if (target.numerator.endsWith('.edit') && target.comparison === '<=') {
-    const runs = dependencyInstallRuns(num);
+    const runs = dependencyStageRuns(num);
     if (runs && runs.ran > 0) {
       const legacy = target.numerator.includes('.legacy.')
         ? ': with the legacy builder the driver\'s per-run --label gives the base image a new ID on every build, so the runtime stage built FROM it misses its cache (issue 9 item 1: the driver change that keeps the label off the cache key was not merged at this commit)'
         : '';
-      return `the dependency install re-ran in ${runs.ran} of ${runs.of} builds after the edit${legacy}`;
+      return `the runtime stage (its last step: the dependency install) re-ran steps in ${runs.ran} of ${runs.of} builds after the edit${legacy}`;
     }
-    return 'the dependency install was cached; what remains is the package stage, the packager container and the smoke check (fixed costs of every build)';
+    return 'the runtime stage (the dependency install) ran no step; what remains is the package stage, the packager container and the smoke check (fixed costs of every build)';
   }
   if (target.comparison === '>=') {
-    const ours = dependencyInstallRuns(den);
-    if (ours && ours.ran > 0) return `our layout re-ran the dependency install too (${ours.ran} of ${ours.of} builds after the edit), so the two layouts cost about the same; see the edit target above`;
-    const naive = dependencyInstallRuns(num);
-    if (naive && naive.ran === 0) return 'the naive layout\'s dependency install was cached (unexpected: the edit did not reach the base stage)';
+    const ours = dependencyStageRuns(den);
+    if (ours && ours.ran > 0) return `our layout's runtime stage (the dependency install) re-ran steps too (${ours.ran} of ${ours.of} builds after the edit), so the two layouts cost about the same; see the edit target above`;
+    const naive = dependencyStageRuns(num);
+    if (naive && naive.ran === 0) return 'the naive layout\'s runtime stage (the dependency install) ran no step (unexpected: the edit did not reach the base stage)';
     return 'the dependency install (what the naive layout repeats) is short against the fixed costs of a build (package stage, packager container, smoke check)';
   }
   if (target.numerator.startsWith('fresh.')) {
-    const runs = dependencyInstallRuns(num);
-    if (runs && runs.ran > 0) return `the registry cache did not serve the dependency install (it ran in ${runs.ran} of ${runs.of} fresh builds)`;
+    const runs = dependencyStageRuns(num);
+    if (runs && runs.ran > 0) return `the registry cache did not serve the runtime stage (the dependency install): it re-ran steps in ${runs.ran} of ${runs.of} fresh builds`;
     return 'the cached steps were served from the registry, but pulling their layers and the uncached steps (packager, smoke check) take that long';
   }
   return 'see the figures';

@@ -9,10 +9,13 @@ const METRICS_FIELDS: ReadonlyArray<readonly [string, string]> = [
   ['timestamp', 'when the command ended, UTC (`2026-01-31T12:00:00Z`)'],
   ['runId', 'the run\'s ID (`BUILD_RUN_ID`, default: time and PID)'],
   ['revision', 'the git commit of the checkout (`git rev-parse HEAD`), `null` outside a git checkout'],
-  ['command, mode, builder, docker', 'the driver command (`build`, `build_<stage>`, `pull_or_build`), `standard` or `ci`, `legacy` or `buildkit`, the docker client'],
+  ['command, mode, builder, docker', 'the driver command (`build`, `build_<stage>`, `pull_or_build`), `standard` or `ci`, the builder (`buildkit`, `legacy`, or `buildah` for Podman), the docker client'],
   ['result', '`ok`, or `size-budget` when a stage was over its budget'],
   ['seconds', 'the wall time of the command'],
-  ['stages[]', 'per stage image built: `stage`, `image`, `imageId`, `seconds`, `sizeBytes`, `layers`, `cached` (every step came from the build cache), `contextBytes` (the build context sent), `sizeBudgetBytes` (`null`: none)'],
+  ['stages[]', 'per stage image built: `stage`, `image`, `imageId`, `seconds`, `sizeBytes`, `layers`, `steps`, `cached`, `contextBytes`, `sizeBudgetBytes` (`null`: none); the next rows'],
+  ['stages[].steps', '`{"ran": N, "cached": M}`: the steps of the stage\'s Dockerfile, but FROM, that ran and that came from the build cache, as the builder\'s output shows them (legacy and buildah: every instruction; BuildKit lists no metadata-only step such as LABEL or ENV, so its counts are smaller)'],
+  ['stages[].cached', '`true` when no step ran (`steps.ran` is 0): the stage was served from the build cache'],
+  ['stages[].contextBytes', 'the build context the client sent, in bytes (legacy and BuildKit); `null` with buildah, which reads the context folder itself and prints no size (`-` in the table)'],
   ['package', 'after the package step: `path`, `sizeBytes`, `sha256`, `seconds`; else `null`'],
 ];
 

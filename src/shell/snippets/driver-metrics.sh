@@ -24,24 +24,31 @@ start_metrics() {
 # record_stage STAGE IMAGE TAG CLOCK OUTPUT: after a build of STAGE (started at CLOCK, an
 # EPOCHREALTIME; its output in OUTPUT): the run record, the stage's metrics, and its size budget.
 record_stage() {
-  local stage=$1 image=$2 tag=$3 clock=$4 output=$5 seconds id size layers cached context budget
+  local stage=$1 image=$2 tag=$3 clock=$4 output=$5 seconds id size layers steps ran hits cached context budget
   seconds=$(seconds_since "${clock}")
   read -r id size layers < <("${DOCKER}" image inspect --format '{{.Id}} {{.Size}} {{len .RootFS.Layers}}' "${image}" 2>/dev/null) \
     || die "${EXIT_STAGE_BUILD}" "the build of stage ${stage} succeeded but '${DOCKER} image inspect ${image}' fails; see ./${BUILD_LOG}"
   make_dirs "${RUN_RECORD_DIR}"
   append_line "$(run_record_path)" "$(printf '%s\t%s\t%s' "${stage}" "${image}" "${id}")"
   append_line "$(run_record_path)" "$(printf '%s\t%s\t%s' "${stage}" "${tag}" "${id}")"
+  steps=$(build_steps "${output}")
+  read -r ran hits <<<"${steps}"
   if build_fully_cached "${output}"; then cached=true; else cached=false; fi
   context=$(context_bytes "${output}")
   budget=$(stage_size_budget "${stage}") || budget=''
-  METRIC_STAGES+=("{\"stage\":$(json_string "${stage}"),\"image\":$(json_string "${image}"),\"imageId\":$(json_string "${id}"),\"seconds\":${seconds},\"sizeBytes\":${size},\"layers\":${layers},\"cached\":${cached},\"contextBytes\":${context:-null},\"sizeBudgetBytes\":${budget:-null}}")
+  METRIC_STAGES+=("{\"stage\":$(json_string "${stage}"),\"image\":$(json_string "${image}"),\"imageId\":$(json_string "${id}"),\"seconds\":${seconds},\"sizeBytes\":${size},\"layers\":${layers},\"cached\":${cached},\"steps\":{\"ran\":${ran},\"cached\":${hits}},\"contextBytes\":${context:-null},\"sizeBudgetBytes\":${budget:-null}}")
   METRIC_ROWS+=("${stage}|${seconds}|$(human_size "${size}")|${layers}|$([[ "${cached}" == true ]] && echo yes || echo no)|$(human_size "${context}")")
-  STAGE_SUMMARIES[${stage}]=", $(human_size "${size}"), ${layers} layers, $([[ "${cached}" == true ]] && echo 'every step cached' || echo 'steps re-run'), context $(human_size "${context}") sent"
+  STAGE_SUMMARIES[${stage}]=", $(human_size "${size}"), ${layers} layers, $([[ "${cached}" == true ]] && echo 'every step cached' || echo "${ran} of $((ran + hits)) steps run"), $(context_phrase "${context}")"
   if [[ -n "${budget}" ]] && ((size > budget)); then
     METRIC_RESULT='size-budget'
     finish_metrics
     die "${EXIT_SIZE_BUDGET}" "stage ${stage}: image ${image} is $(human_size "${size}") (${size} bytes), over its size budget of $(human_size "${budget}") (${budget} bytes); make the stage smaller or raise its sizeBudget in .projenrc.ts"
   fi
+}
+
+# "context 9.7kB sent", or what is known when the builder printed no size (buildah).
+context_phrase() {
+  if [[ -n "$1" ]]; then printf 'context %s sent' "$(human_size "$1")"; else printf 'context size not reported by %s' "${BUILDER}"; fi
 }
 
 # ", <size>, <layers> layers, ..." after a stage's "built" line (nothing on a dry run).
@@ -61,39 +68,73 @@ record_package() {
   METRIC_ROWS+=("${ARTIFACT}|${seconds}|$(human_size "${size}")|-|-|-")
 }
 
-# Whether every step of the build whose output is in FILE came from the build cache. Legacy
-# builder: each "Step i/n" after the first FROM, but FROM, is followed by "Using cache" (an ARG
-# before FROM is no step of the image). BuildKit: each step of the
-# Dockerfile but FROM ("#<n> [<i>/<n>] ...") has a "#<n> CACHED" line.
-build_fully_cached() {
+# build_steps FILE: "RAN CACHED", how many steps of the build whose output is in FILE ran and how
+# many came from the build cache. A step is an instruction of the Dockerfile but FROM (an ARG
+# before the first FROM is none); what marks one and its cache hit differs by BUILDER:
+#   legacy    "Step i/n : INSTRUCTION ...", cached when " ---> Using cache" follows
+#   buildkit  "#<v> [<stage> i/n] INSTRUCTION ..." (plain progress; BuildKit lists no metadata-only
+#             step such as LABEL or ENV), cached when its vertex has a "#<v> CACHED" line
+#   buildah   "STEP i/n: INSTRUCTION ..." ("[s/t] STEP i/n: ..." in a multi-stage build), cached
+#             when "--> Using cache <image ID>" follows (Podman 4.3, buildah 1.28)
+build_steps() {
   local file=$1
-  if [[ "${DOCKER_BUILDKIT}" == 1 ]]; then
-    awk '
-      /^#[0-9]+ \[([^] ]+ )?[0-9]+\/[0-9]+\] / && !/^#[0-9]+ \[[^]]*\] FROM / { steps[$1] = 1 }
-      /^#[0-9]+ CACHED$/ { cached[$1] = 1 }
-      END { for (s in steps) if (!(s in cached)) exit 1 }' "${file}"
-  else
-    awk '
-      /^Step [0-9]+\/[0-9]+ : / { if ($4 == "FROM") from = 1; else if (from) steps++ }
-      /^ ---> Using cache$/ { cached++ }
-      END { exit steps == cached ? 0 : 1 }' "${file}"
-  fi
+  case "${BUILDER}" in
+    legacy)
+      awk '
+        /^Step [0-9]+\/[0-9]+ : / { if (toupper($4) == "FROM") { from = 1; step = 0 } else if (from) { steps++; step = 1 } }
+        step && /^ ---> Using cache$/ { cached++; step = 0 }
+        END { printf "%d %d\n", steps - cached, cached }' "${file}" ;;
+    buildkit)
+      awk '
+        /^#[0-9]+ \[([^] ]+ )?[0-9]+\/[0-9]+\] / && !/^#[0-9]+ \[[^]]*\] FROM / { steps[$1] = 1 }
+        /^#[0-9]+ CACHED$/ { done[$1] = 1 }
+        END { for (s in steps) if (s in done) cached++; else ran++; printf "%d %d\n", ran, cached }' "${file}" ;;
+    buildah)
+      awk '
+        { sub(/^\[[0-9]+\/[0-9]+\] /, "") }
+        /^STEP [0-9]+\/[0-9]+: / { step = toupper($3) != "FROM"; if (step) steps++ }
+        step && /^--> Using cache / { cached++; step = 0 }
+        END { printf "%d %d\n", steps - cached, cached }' "${file}" ;;
+    *) die "${EXIT_FAILURE}" "unknown builder '${BUILDER}' (buildkit, legacy or buildah); choose_builder sets it" ;;
+  esac
+}
+
+# Whether every step of the build whose output is in FILE came from the build cache (no step ran).
+build_fully_cached() {
+  local steps ran
+  steps=$(build_steps "$1")
+  read -r ran _ <<<"${steps}"
+  ((ran == 0))
 }
 
 # The size of the build context the client sent, in bytes, from the build output in FILE: legacy
 # "Sending build context to Docker daemon  9.7kB"; BuildKit "#<n> transferring context: 9.7kB"
-# of the "[internal] load build context" step (none when no step copies anything: 0).
+# of the "[internal] load build context" step (none when no step copies anything: 0). buildah
+# reads the context folder itself and prints no size: nothing (the metrics say null and '-').
 context_bytes() {
+  case "${BUILDER}" in
+    legacy)
+      awk '
+        { gsub(/\r/, " ") } # the legacy client redraws its progress line with carriage returns
+        /^Sending build context to Docker daemon / { size = $NF }
+        END { print size }' "$1" ;;
+    buildkit)
+      awk '
+        /^#[0-9]+ \[internal\] load \.dockerignore$/ && size == "" { size = "0B" }
+        /^#[0-9]+ \[internal\] load build context$/ { vertex = $1 }
+        vertex != "" && $1 == vertex && $2 == "transferring" && $3 == "context:" { size = $4 }
+        END { print size }' "$1" ;;
+    buildah) return 0 ;;
+    *) die "${EXIT_FAILURE}" "unknown builder '${BUILDER}' (buildkit, legacy or buildah); choose_builder sets it" ;;
+  esac | size_in_bytes
+}
+
+# A size as Docker prints it (9.7kB, 1.2MB, 512B) on standard input, in bytes; nothing for none.
+size_in_bytes() {
   awk '
-    { gsub(/\r/, " ") } # the legacy client redraws its progress line with carriage returns
-    /^Sending build context to Docker daemon / { size = $NF }
-    /^#[0-9]+ \[internal\] load \.dockerignore$/ && size == "" { size = "0B" }
-    /^#[0-9]+ \[internal\] load build context$/ { vertex = $1 }
-    vertex != "" && $1 == vertex && $2 == "transferring" && $3 == "context:" { size = $4 }
-    END {
-      if (match(size, /^[0-9.]+/) == 0) exit
-      n = substr(size, 1, RLENGTH) + 0; u = substr(size, RLENGTH + 1)
-      printf "%d\n", n * (u == "kB" ? 1e3 : u == "MB" ? 1e6 : u == "GB" ? 1e9 : 1) }' "$1"
+    match($0, /^[0-9.]+/) {
+      n = substr($0, 1, RLENGTH) + 0; u = substr($0, RLENGTH + 1)
+      printf "%d\n", n * (u == "kB" ? 1e3 : u == "MB" ? 1e6 : u == "GB" ? 1e9 : 1) }'
 }
 
 # Seconds since CLOCK (an EPOCHREALTIME), with one decimal.
