@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
 import { BashRun, runSnippets } from './support/bash';
 import { tempFolder } from './support/temp';
+import { imageUnderRegistry } from '../src/workflows/workflow-options';
 
 /*
  * Bash unit tests of the publishing snippets, each sourced alone (no engine): image names under
@@ -31,6 +32,11 @@ describe('with_registry: --registry replaces the registry host of an image name,
   ];
   test.each(cases)('REGISTRY=%j: %s -> %s', (registry, name, expected) => {
     expect(out(['image-name'], `REGISTRY=${JSON.stringify(registry)}; with_registry ${JSON.stringify(name)}`)).toBe(`${expected}\n`);
+  });
+
+  // The generated docs name images as the driver pushes them (imageUnderRegistry): the same rule as the bash.
+  test.each(cases.filter(([registry]) => registry !== ''))('imageUnderRegistry agrees: %j, %s', (registry, name, expected) => {
+    expect(imageUnderRegistry(name, registry)).toBe(expected);
   });
 
   test('registry_problem accepts HOST[:PORT][/PATH] in lowercase and says why anything else is not one', () => {

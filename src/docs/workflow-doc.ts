@@ -6,7 +6,7 @@ import { platformJobId } from '../workflows/dispatch-workflow';
 import { nativeJobId, nativeReleasePackage } from '../workflows/native-package-job';
 import { RELEASE_SUMS_FILE } from '../workflows/release-job';
 import { branchStages, releaseStages } from '../workflows/published-stages';
-import { REGISTRY_ENV, validationCommand } from '../workflows/workflow-options';
+import { imageUnderRegistry, REGISTRY_ENV, validationCommand } from '../workflows/workflow-options';
 
 /** The workflows the docs describe, when the pipeline has them: where each is, and its gate. */
 export interface DocumentedWorkflows {
@@ -65,6 +65,7 @@ export function workflowSection(pipeline: Pipeline, workflows: DocumentedWorkflo
     const artifact = pipeline.artifactPath.split('/').pop();
     const targets = workflows.dispatch.native?.targets ?? [];
     const files = [artifact, ...targets.map((t) => nativeReleasePackage(pipeline, t).file)];
+    const dispatchSeveral = (workflows.dispatch.platforms ?? DEFAULT_IMAGE_PLATFORMS).length > 1;
     out.push(
       `### \`${workflows.dispatch.path}\``,
       '',
@@ -77,8 +78,8 @@ export function workflowSection(pipeline: Pipeline, workflows: DocumentedWorkflo
       `   - \`${driver} --ci build_${pkg.name}\`, then \`${driver} --ci smoke\`: builds the package and runs it in a fresh container;`,
       `   - \`${validationCommand(pipeline).replace(/^'|'$/g, '')}\`: validates the CI-mode build (below);`,
       ...(pushed.length > 0 ? [
-        `   - only then \`${driver} --ci push ${names(pushed)}\` (input tag); a release also moves ${images(pushed)} (\`promote\`);`,
-        ...(workflows.dispatch.attestImages ? [`   - after the push, \`${driver} --ci digest STAGE\` (for ${names(pushed)}) reads the registry's digest of the pushed image, and \`actions/attest\` signs its provenance (only this job of the workflow's image jobs has \`id-token: write\` and \`attestations: write\`);`] : []),
+        `   - only then \`${driver} --ci push ${names(pushed)}\` (input tag)${dispatchSeveral ? '' : `; a release also moves ${images(pushed)} (\`promote\`)`};`,
+        ...(workflows.dispatch.attestImages ? [`   - after the push, \`${driver} --ci digest STAGE\` (for ${names(pushed)}) reads the registry's digest of the pushed image, and \`actions/attest\` signs its provenance (only the jobs that push have \`id-token: write\` and \`attestations: write\`);`] : []),
       ] : []),
       `   - keeps \`${artifact}\` and its checksum as a workflow artifact (and the logs, also when a step failed).`,
       ...dispatchPlatformLines(workflows.dispatch.platforms ?? DEFAULT_IMAGE_PLATFORMS, driver, names(pushed), images(pushed), workflows.dispatch.attestImages === true),
@@ -106,15 +107,16 @@ export function workflowSection(pipeline: Pipeline, workflows: DocumentedWorkflo
     'above, or goes in front of a name without one). They run on GitHub-hosted runners, log in to the registry with the job\'s own',
     '`GITHUB_TOKEN`, and check out without persisted credentials.',
     '',
-    ...platformLines(pipeline, workflows.dispatch?.native, workflows.release),
+    ...platformLines(pipeline, workflows.dispatch?.native, workflows),
     ...(workflows.dispatch ? verificationLines(pipeline, workflows.dispatch.native) : []),
+    ...imageVerificationLines(pipeline, workflows),
     ...updateLines(),
   );
   return out;
 }
 
 /** Where each platform's package is built, and the Linux package's glibc floor. */
-function platformLines(pipeline: Pipeline, native: NativePackaging | undefined, release: DocumentedWorkflows['release']): string[] {
+function platformLines(pipeline: Pipeline, native: NativePackaging | undefined, workflows: DocumentedWorkflows): string[] {
   const base = pipeline.stages[0].baseImage ?? pipeline.stages[0].image('ci');
   return [
     '### Platforms',
@@ -131,7 +133,7 @@ function platformLines(pipeline: Pipeline, native: NativePackaging | undefined, 
       'excludes, console or windowed, smoke check); the Linux-only ones (libraries and data from the package stage\'s image) are',
       'not carried over.'] : []),
     '',
-    ...(release ? imagePlatformLines(pipeline, release.platforms ?? DEFAULT_IMAGE_PLATFORMS, release.runner) : []),
+    ...imagePlatformLines(pipeline, workflows),
   ];
 }
 
@@ -191,20 +193,49 @@ function releaseJobRows(platforms: readonly ImagePlatform[], names: string, publ
 }
 
 /** Where each platform of the published images is built. */
-function imagePlatformLines(pipeline: Pipeline, platforms: readonly ImagePlatform[], runner: string | undefined): string[] {
-  const published = branchStages(pipeline).map((s) => s.name).join(', ');
+function imagePlatformLines(pipeline: Pipeline, workflows: DocumentedWorkflows): string[] {
+  const release = workflows.release?.platforms ?? (workflows.release ? DEFAULT_IMAGE_PLATFORMS : []);
+  const dispatch = workflows.dispatch?.platforms ?? (workflows.dispatch ? DEFAULT_IMAGE_PLATFORMS : []);
+  const platforms = [...new Set([...release, ...dispatch])];
+  if (platforms.length < 2 && release.length < 2 && dispatch.length < 2) return [];
+  const images = (p: ImagePlatform) => [
+    ...(release.includes(p) ? branchStages(pipeline).map((s) => s.name) : []),
+    ...(dispatch.includes(p) ? releaseStages(pipeline).map((s) => s.name) : []),
+  ];
+  const joined = (p: ImagePlatform) => (release.includes(p) && release.length > 1) || (dispatch.includes(p) && dispatch.length > 1);
+  const runnerOf = (p: ImagePlatform) => (p === 'linux/amd64' ? workflows.release?.runner ?? workflows.dispatch?.runner ?? IMAGE_PLATFORM_RUNNERS[p] : IMAGE_PLATFORM_RUNNERS[p]);
   return [
     '### Image platforms',
     '',
     '| image platform | built on | images |',
     '| --- | --- | --- |',
-    ...platforms.map((p) => `| ${p} | GitHub-hosted \`${p === 'linux/amd64' ? runner ?? IMAGE_PLATFORM_RUNNERS[p] : IMAGE_PLATFORM_RUNNERS[p]}\` runner, natively | ${published}${platforms.length > 1 ? ` (\`<tag>-${platformArch(p)}\`, joined into one manifest)` : ''} |`),
+    ...platforms.map((p) => `| ${p} | GitHub-hosted \`${runnerOf(p)}\` runner, natively | ${images(p).join(', ') || 'none'}${joined(p) ? ` (\`<tag>-${platformArch(p)}\`, joined into one manifest list)` : ''} |`),
     '',
-    ...(platforms.length > 1 ? [
-      'The images of the package workflow (and the Linux package) are built on the x86-64 runner only. Locally, `BUILD_PLATFORM=linux/arm64`',
-      'builds for one platform where the engine can (an arm64 machine, or an engine with emulation set up); `--dry-run` shows the `--platform`.',
-      '',
-    ] : []),
+    `The Linux package is kept from the first platform's build (${dispatch[0] ?? 'linux/amd64'}); the others build and check it, and keep none.`,
+    'Locally, `BUILD_PLATFORM=linux/arm64` builds for one platform where the engine can (an arm64 machine, or an engine with',
+    'emulation set up); `--dry-run` shows the `--platform`. `merge` and `promote_merged` need only the docker client and the registry.',
+    '',
+  ];
+}
+
+/** How a user checks a pushed image's provenance, when a workflow attests its images. */
+function imageVerificationLines(pipeline: Pipeline, workflows: DocumentedWorkflows): string[] {
+  const attested = [
+    ...(workflows.release?.attestImages ? branchStages(pipeline) : []),
+    ...(workflows.dispatch?.attestImages ? releaseStages(pipeline) : []),
+  ];
+  if (attested.length === 0) return [];
+  return [
+    '### Verifying a pushed image',
+    '',
+    `The pushed ${attested.map((s) => s.name).join(' and ')} images (each platform's, and the joined manifest list) carry signed SLSA build provenance,`,
+    'stored with the repository\'s attestations and pushed to the registry beside the image. For an image as the workflows push it',
+    `(under \`${REGISTRY_ENV}\`), e.g. the moving tag of the ${attested[0].name} image:`,
+    '',
+    '```bash',
+    `gh attestation verify oci://${imageUnderRegistry(attested[0].image('ci'), (workflows.release ?? workflows.dispatch)!.registry)} --repo OWNER/REPOSITORY`,
+    '```',
+    '',
   ];
 }
 

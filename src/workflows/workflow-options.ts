@@ -124,6 +124,16 @@ export function publishRegistryOf(pipeline: Pipeline, options: WorkflowOptions):
   return options.registry ?? imageRegistryHost(pipeline.stages[0].image('ci'));
 }
 
+/**
+ * An image name as the driver puts it under REGISTRY (its with_registry): the registry replaces
+ * the name's registry host, or goes in front of a name without one.
+ * ghcr.io/owner/app:linux_ci -> 127.0.0.1:5000/owner/app:linux_ci; local/app:base_ci -> registry.example.test/local/app:base_ci
+ */
+export function imageUnderRegistry(image: string, registry: string): string {
+  const host = imageRegistryHost(image);
+  return `${registry}/${host === undefined ? image : image.slice(host.length + 1)}`;
+}
+
 /** The host of a registry (HOST[:PORT][/PATH]): what the workflow logs in to. */
 export function registryHost(registry: string): string {
   return registry.split('/')[0];
