@@ -1,11 +1,12 @@
 import { GATE_JOB, gateJob, WorkflowGate } from './gate-job';
 import { branchStages, releaseStages } from './published-stages';
 import {
-  DEFAULT_RUNNER, driverCommand, PLATFORM_ENV, PLATFORMS_ENV, platformRunner, publishRegistryOf, REGISTRY_ENV, registryHost, repoPath, validationCommand, WorkflowOptions, WorkflowStep,
+  DEFAULT_RUNNER, driverCommand, PLATFORM_ENV, platformRunner, publishRegistryOf, REGISTRY_ENV, registryHost, repoPath, validationCommand, WorkflowOptions, WorkflowStep,
 } from './workflow-options';
 import { nativeJobId, nativePackageJob, nativeReleasePackage } from './native-package-job';
 import { RELEASE_JOB_PERMISSIONS, releaseSteps } from './release-job';
 import { imageProvenanceSteps, imagePushPermissions } from './image-provenance';
+import { mergeJob } from './merge-job';
 import { checkoutStep, loginStep, uploadArtifactStep } from './workflow-steps';
 import { DEFAULT_IMAGE_PLATFORMS, ImagePlatform, NativePackaging, platformArch } from '../model/platform-target';
 import { Pipeline } from '../model/pipeline';
@@ -96,21 +97,9 @@ export function dispatchWorkflow(pipeline: Pipeline, options: DispatchWorkflowOp
     'steps': [...checkedBuildSteps, ...pushSteps, logsStep(`${artifactName}-${platformArch(platform)}`)],
   }]));
   const mergeJobs = several && pushed.length > 0 ? {
-    [`merge-${pushedNames.join('-')}`]: {
-      'name': `Join the ${platforms.join(', ')} images of ${pushedNames.join(', ')} into one manifest list`,
-      'needs': [PACKAGE_JOB, ...Object.keys(platformJobs)],
-      'runs-on': runner,
-      'env': { [PLATFORMS_ENV]: platforms.join(' ') },
-      'timeout-minutes': 15,
-      'permissions': imagePushPermissions(attest),
-      'steps': [
-        checkoutStep(),
-        loginStep(registryHost(registry)),
-        { name: `Join each platform's ${pushedNames.join(', ')} image under the input tag`, run: driverCommand(pipeline, '--ci', 'merge', ...pushedNames) },
-        ...(attest ? imageProvenanceSteps(pipeline, pushedNames, 'manifest list') : []),
-        { name: `Move ${pushed.map((s) => s.image('ci')).join(', ')} to the joined manifest list (releases only)`, if: onRelease, run: driverCommand(pipeline, '--ci', 'promote_merged', ...pushedNames) },
-      ],
-    },
+    [`merge-${pushedNames.join('-')}`]: mergeJob(pipeline, {
+      stages: pushed, platforms, needs: [PACKAGE_JOB, ...Object.keys(platformJobs)], runner, registry, attest, moveIf: onRelease, moveWhen: 'releases only',
+    }),
   } : {};
 
   return {

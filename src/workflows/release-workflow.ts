@@ -1,7 +1,8 @@
 import { GATE_JOB, gateJob, WorkflowGate } from './gate-job';
 import { branchStages } from './published-stages';
-import { DEFAULT_RUNNER, driverCommand, PLATFORM_ENV, PLATFORMS_ENV, platformRunner, publishRegistryOf, REGISTRY_ENV, registryHost, WorkflowOptions, WorkflowStep } from './workflow-options';
+import { DEFAULT_RUNNER, driverCommand, PLATFORM_ENV, platformRunner, publishRegistryOf, REGISTRY_ENV, registryHost, WorkflowOptions, WorkflowStep } from './workflow-options';
 import { imageProvenanceSteps, imagePushPermissions } from './image-provenance';
+import { mergeJob } from './merge-job';
 import { checkoutStep, loginStep } from './workflow-steps';
 import { Pipeline } from '../model/pipeline';
 import { DEFAULT_IMAGE_PLATFORMS, platformArch } from '../model/platform-target';
@@ -60,21 +61,9 @@ export function releaseWorkflow(pipeline: Pipeline, options: ReleaseWorkflowOpti
         `${publishId}-${platformArch(platform)}`,
         publishJob(`Build and push the ${names.join(', ')} image for ${platform}`, platformRunner(platform, runner), { [PLATFORM_ENV]: platform }),
       ])),
-      [`merge-${names.join('-')}`]: {
-        'name': `Join the ${platforms.join(', ')} images of ${names.join(', ')} into one manifest`,
-        'needs': platforms.map((platform) => `${publishId}-${platformArch(platform)}`),
-        'runs-on': runner,
-        'env': { [PLATFORMS_ENV]: platforms.join(' ') },
-        'timeout-minutes': 15,
-        'permissions': imagePushPermissions(attest),
-        'steps': [
-          checkoutStep(),
-          loginStep(registryHost(registry)),
-          { name: `Join each platform's ${names.join(', ')} image under the input tag`, run: driverCommand(pipeline, '--ci', 'merge', ...names) },
-          ...(attest ? imageProvenanceSteps(pipeline, names, 'manifest list') : []),
-          { name: `Move ${stages.map((s) => s.image('ci')).join(', ')} to the joined manifest (branch ${branch} only)`, if: onBranch, run: driverCommand(pipeline, '--ci', 'promote_merged', ...names) },
-        ],
-      },
+      [`merge-${names.join('-')}`]: mergeJob(pipeline, {
+        stages, platforms, needs: platforms.map((platform) => `${publishId}-${platformArch(platform)}`), runner, registry, attest, moveIf: onBranch, moveWhen: `branch ${branch} only`,
+      }),
     };
   return {
     name: options.fileName,
