@@ -47,7 +47,15 @@ describe('docs/BUILD.md: platforms, verification, updates', () => {
       .filter((job) => job.env?.BUILD_PLATFORM !== undefined).map((job) => [job.env!.BUILD_PLATFORM, `GitHub-hosted \`${job['runs-on']}\` runner, natively`]);
     expect(tableAfter(airunner, '### Image platforms').map((r) => [r[0], r[1]])).toEqual(runners('.github/workflows/docker-release.yml'));
     expect(runners('.github/workflows/docker-release.yml').map((r) => r[0])).toEqual(['linux/amd64', 'linux/arm64']);
-    expect(tableAfter(example, '### Image platforms').map((r) => [r[0], r[1]])).toEqual([['linux/amd64', 'GitHub-hosted `ubuntu-24.04` runner, natively']]);
+    // The package workflow builds its runtime on the same platforms and runners (its images are FROM the base's).
+    expect(runners('.github/workflows/linux-dispatch.yml')).toEqual(runners('.github/workflows/docker-release.yml'));
+    expect(tableAfter(airunner, '### Image platforms').map((r) => r[2])).toEqual(['base, runtime (`<tag>-amd64`, joined into one manifest list)', 'base, runtime (`<tag>-arm64`, joined into one manifest list)']);
+    expect(tableAfter(example, '### Image platforms').map((r) => [r[0], r[1], r[2]])).toEqual([['linux/amd64', 'GitHub-hosted `ubuntu-24.04` runner, natively', 'base, runtime']]);
+  });
+
+  test('a pushed image\'s provenance is verified by its name under the workflows\' registry', () => {
+    expect(airunner).toMatch(/```bash\ngh attestation verify oci:\/\/ghcr\.io\/capsize-games\/airunner\/airunner:linux_ci --repo OWNER\/REPOSITORY\n```/);
+    expect(example).toMatch(/```bash\ngh attestation verify oci:\/\/registry\.example\.test\/local\/desktop-app:base_ci --repo OWNER\/REPOSITORY\n```/);
   });
 
   test('the example (zipapp): the Linux package only, with its own base image\'s glibc floor', () => {

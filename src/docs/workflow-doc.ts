@@ -197,7 +197,8 @@ function imagePlatformLines(pipeline: Pipeline, workflows: DocumentedWorkflows):
   const release = workflows.release?.platforms ?? (workflows.release ? DEFAULT_IMAGE_PLATFORMS : []);
   const dispatch = workflows.dispatch?.platforms ?? (workflows.dispatch ? DEFAULT_IMAGE_PLATFORMS : []);
   const platforms = [...new Set([...release, ...dispatch])];
-  if (platforms.length < 2 && release.length < 2 && dispatch.length < 2) return [];
+  if (platforms.length === 0) return [];
+  const several = release.length > 1 || dispatch.length > 1;
   const images = (p: ImagePlatform) => [
     ...(release.includes(p) ? branchStages(pipeline).map((s) => s.name) : []),
     ...(dispatch.includes(p) ? releaseStages(pipeline).map((s) => s.name) : []),
@@ -211,10 +212,12 @@ function imagePlatformLines(pipeline: Pipeline, workflows: DocumentedWorkflows):
     '| --- | --- | --- |',
     ...platforms.map((p) => `| ${p} | GitHub-hosted \`${runnerOf(p)}\` runner, natively | ${images(p).join(', ') || 'none'}${joined(p) ? ` (\`<tag>-${platformArch(p)}\`, joined into one manifest list)` : ''} |`),
     '',
-    `The Linux package is kept from the first platform's build (${dispatch[0] ?? 'linux/amd64'}); the others build and check it, and keep none.`,
-    'Locally, `BUILD_PLATFORM=linux/arm64` builds for one platform where the engine can (an arm64 machine, or an engine with',
-    'emulation set up); `--dry-run` shows the `--platform`. `merge` and `promote_merged` need only the docker client and the registry.',
-    '',
+    ...(several ? [
+      `The Linux package is kept from the first platform's build (${dispatch[0] ?? 'linux/amd64'}); the others build and check it, and keep none.`,
+      'Locally, `BUILD_PLATFORM=linux/arm64` builds for one platform where the engine can (an arm64 machine, or an engine with',
+      'emulation set up); `--dry-run` shows the `--platform`. `merge` and `promote_merged` need only the docker client and the registry.',
+      '',
+    ] : []),
   ];
 }
 
