@@ -2,6 +2,7 @@ import { spawnSync } from 'child_process';
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { BUILDKIT_DOCKER, describeWithEngine, docker } from '../support/docker';
+import { registryManifest } from '../support/registry';
 import { commitAll, createSourceRepository, JobRecord, rehearse, RehearsalEvent, RehearsalResult } from '../support/rehearsal';
 import { tempFolder } from '../support/temp';
 
@@ -147,6 +148,10 @@ describeWithEngine('rehearsal of the example\'s workflows on this machine (engin
     const tags = tagsOf(`${published.slice(REGISTRY.length + 1)}/${IMAGE}`);
     expect(tags).toContain('base_ci');
     expect(tags.filter((t) => /^base_ci-[0-9a-f]{12}$/.test(t))).toHaveLength(1);
+    // Provenance signed (by the stand-in: recorded) for exactly the image the registry serves under the pushed input tag.
+    const baseTag = tags.find((t) => /^base_ci-[0-9a-f]{12}$/.test(t))!;
+    expect(job(result, 'publish-base').steps.find((s) => /^Sign build provenance for the pushed base image/.test(s.name))?.summary)
+      .toContain(`would sign provenance for ${published}/${IMAGE} (${registryManifest(`${published.slice(REGISTRY.length + 1)}/${IMAGE}`, baseTag)?.digest.slice(0, 19)}...)`);
     // Pullable: from the registry, with nothing of it here.
     removeLocalImages(published);
     const pulled = docker(['pull', `${published}/${IMAGE}:${tags.find((t) => t.startsWith('base_ci-'))}`]);
@@ -167,6 +172,9 @@ describeWithEngine('rehearsal of the example\'s workflows on this machine (engin
     const tags = tagsOf(`${published.slice(REGISTRY.length + 1)}/${IMAGE}`);
     expect(tags).toContain('runtime_ci');
     expect(tags.filter((t) => /^runtime_ci-[0-9a-f]{12}$/.test(t))).toHaveLength(1);
+    const runtimeTag = tags.find((t) => /^runtime_ci-[0-9a-f]{12}$/.test(t))!;
+    expect(job(result, 'package').steps.find((s) => /^Sign build provenance for the pushed runtime image/.test(s.name))?.summary)
+      .toContain(`would sign provenance for ${published}/${IMAGE} (${registryManifest(`${published.slice(REGISTRY.length + 1)}/${IMAGE}`, runtimeTag)?.digest.slice(0, 19)}...)`);
     expect(result.releaseUploads).toEqual([['v1.0.0', 'rehearsal/staged-build', 'dist/desktop-app-linux.tar.gz', 'dist/desktop-app-linux.tar.gz.sha256', 'dist/SHA256SUMS']]);
     // Provenance is signed (by the stand-in: recorded) for exactly the package the release carries.
     expect(job(result, 'release').steps.find((s) => /^Sign build provenance/.test(s.name))?.summary).toMatch(/would sign provenance for dist\/desktop-app-linux.tar.gz \(sha256:/);
