@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
 import { Project } from 'projen';
-import { PackagingPipeline, PackagingPipelineProps, PyInstallerPackager, StageDefinition, Step, ZipappPackager } from '../src';
+import { PackagingPipeline, PackagingPipelineProps, PyInstallerPackager, ZipappPackager } from '../src';
 import { emptyProject, modelProblems } from './support/project';
+import { smallTwoStages } from './support/small-pipeline';
 
 /*
  * The synthesis check of issue 8: the packager's entry module (zipapp `main`) or entry script
@@ -11,32 +12,12 @@ import { emptyProject, modelProblems } from './support/project';
  * (sourcesElsewhere) is not checked, and synthesis says so in a warning.
  */
 
-function stages(): StageDefinition[] {
-  return [
-    {
-      name: 'base',
-      description: 'System packages',
-      from: { image: 'debian:bookworm-slim' },
-      images: { standard: 'example/app:base', ci: 'example/app:base_ci' },
-      systemPackages: ['python3'],
-      user: { name: 'appuser' },
-      workdir: '/app',
-    },
-    {
-      name: 'package',
-      description: 'Sources',
-      from: { stage: 'base' },
-      images: { standard: 'example/app:package', ci: 'example/app:package_ci' },
-      steps: [Step.copy('src/', '/app/src/')],
-    },
-  ];
-}
 
 function pipelineProps(extra: Partial<PackagingPipelineProps> = {}): PackagingPipelineProps {
   return {
     name: 'app',
     labelPrefix: 'org.example.build',
-    stages: stages(),
+    stages: smallTwoStages(),
     packager: new ZipappPackager({ main: 'app.cli:main' }),
     ...extra,
   };

@@ -2,7 +2,8 @@ import { spawnSync } from 'child_process';
 import { mkdirSync, statSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { Project } from 'projen';
-import { PackagingPipeline, StageDefinition, Step, ZipappPackager } from '../src';
+import { PackagingPipeline, ZipappPackager } from '../src';
+import { smallTwoStages } from './support/small-pipeline';
 import { tempFolder } from './support/temp';
 
 /*
@@ -14,24 +15,6 @@ import { tempFolder } from './support/temp';
 
 jest.setTimeout(60_000);
 
-const STAGES: StageDefinition[] = [
-  {
-    name: 'base',
-    description: 'Python',
-    from: { image: 'debian:bookworm-slim' },
-    images: { standard: 'example/hello:base', ci: 'example/hello:base_ci' },
-    systemPackages: ['python3'],
-    user: { name: 'appuser' },
-    workdir: '/app',
-  },
-  {
-    name: 'package',
-    description: 'Sources',
-    from: { stage: 'base' },
-    images: { standard: 'example/hello:package', ci: 'example/hello:package_ci' },
-    steps: [Step.copy('src/', '/app/src/')],
-  },
-];
 
 /** A synthesized project with a one-module app in src/; returns its folder. */
 function synthesizedApp(): string {
@@ -40,7 +23,7 @@ function synthesizedApp(): string {
   writeFileSync(join(outdir, 'src/hello/__init__.py'), '');
   writeFileSync(join(outdir, 'src/hello/cli.py'), 'def main():\n    print("hello")\n');
   const project = new Project({ name: 'test', outdir });
-  new PackagingPipeline(project, 'Hello', { name: 'hello', labelPrefix: 'org.example.build', stages: STAGES, packager: new ZipappPackager({ main: 'hello.cli:main' }) });
+  new PackagingPipeline(project, 'Hello', { name: 'hello', labelPrefix: 'org.example.build', stages: smallTwoStages(), packager: new ZipappPackager({ main: 'hello.cli:main' }) });
   project.synth();
   return outdir;
 }

@@ -31,7 +31,7 @@ export const BUILDERS: readonly BuilderFacts[] = [
   {
     id: 'buildah',
     selectedBy: 'Podman, `DOCKER=podman` (detected from `podman version`; `DOCKER_BUILDKIT` is ignored)',
-    gets: 'the legacy builder\'s options, its own local layer cache and the plain Dockerfiles (buildah can build cache mounts, but the `.buildkit` renderings are not yet built or tested with it); no registry cache. Images are in Podman\'s own store, named `localhost/NAME`',
+    gets: 'the legacy builder\'s options, its own local layer cache and the plain Dockerfiles (buildah can build cache mounts, but the `.buildkit` renderings are not yet built or tested with it); no registry cache. Images are in Podman\'s own store, named `localhost/NAME`. `push` and `pull` work (a loopback registry gets `--tls-verify=false`); `merge` and `promote_merged` need the docker client',
   },
 ];
 

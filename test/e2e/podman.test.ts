@@ -5,6 +5,7 @@ import {
   Run, runCommand, runScript, tail,
 } from '../support/docker';
 import { DRIVER_EXIT_CODES } from '../../src/shell/exit-codes';
+import { ownRegistryPath, REGISTRY_HOST, registryManifest } from '../support/registry';
 import { describeWithPodman, PODMAN, PODMAN_BASE_IMAGE, podmanImageId, podmanImageLabel, podmanImages, podmanOk } from '../support/podman';
 
 /*
@@ -152,6 +153,25 @@ describeWithPodman('The example pipeline with DOCKER=podman', () => {
     expect(packager.status).toBe(DRIVER_EXIT_CODES.packageStep.code);
     // The run's containers are gone, labelled or not.
     expect(podmanOk(['ps', '--all', '--quiet', '--filter', `label=${LABEL_PIPELINE}=${PIPELINE}`])).toBe('');
+  });
+
+  test('publishing with Podman: push to the loopback registry (plain http: --tls-verify=false), pull it back by its input tag, and an absent image is ABSENT', () => {
+    const registry = `${REGISTRY_HOST}/${ownRegistryPath('podman')}`;
+    // The images of a run with a registry are named under it (buildah's cache makes this build quick).
+    expectSuccess(driver(copy, ['--ci', '--registry', registry, 'build_base']), `DOCKER=podman ${DRIVER} --ci build_base`);
+    const push = expectSuccess(driver(copy, ['--ci', '--registry', registry, 'push', 'base']), `DOCKER=podman ${DRIVER} --ci push base`);
+    expect(push.stdout).toMatch(/\+ podman push --tls-verify=false \S+:base_ci-[0-9a-f]{12}/);
+    const tag = /(\S+:base_ci-[0-9a-f]{12})/.exec(push.stdout)![1];
+    // The registry serves it (its HTTP API, not the client's word).
+    expect(registryManifest(tag.slice(REGISTRY_HOST.length + 1).split(':')[0], tag.split(':').pop()!)?.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const id = podmanImageId(tag);
+    podmanOk(['rmi', tag]);
+    const pull = expectSuccess(driver(copy, ['--ci', '--registry', registry, 'pull', 'base']), `DOCKER=podman ${DRIVER} --ci pull base`);
+    expect(pull.stdout).toMatch(/\+ podman pull --tls-verify=false /);
+    expect(podmanImageId(tag)).toBe(id);
+    const absent = expectFailure(driver(copy, ['--ci', '--registry', `${registry}-empty`, 'pull', 'base']), 'pull from an empty path');
+    expect(absent.status).toBe(DRIVER_EXIT_CODES.pullAbsent.code);
+    podmanOk(['rmi', '--ignore', tag, `${registry}/local/desktop-app:base_ci`]);
   });
 
   test('smoke and clean: the smoke command runs the package with Podman; clean leaves Podman\'s store as it was (the base image)', () => {

@@ -20,6 +20,22 @@ export function smallBaseStage(): StageDefinition {
   };
 }
 
+/** The package stage: FROM PARENT, copies src/. */
+function smallPackageStage(parent: string): StageDefinition {
+  return {
+    name: 'package',
+    description: 'Sources',
+    from: { stage: parent },
+    images: { standard: 'example/app:package', ci: 'example/app:package_ci' },
+    steps: [Step.copy('src/', '/app/src/')],
+  };
+}
+
+/** base -> package (src/): the shortest valid chain. */
+export function smallTwoStages(): StageDefinition[] {
+  return [smallBaseStage(), smallPackageStage('base')];
+}
+
 /** base -> runtime (requirements.txt) -> package (src/). */
 export function smallStages(): StageDefinition[] {
   return [
@@ -31,13 +47,7 @@ export function smallStages(): StageDefinition[] {
       images: { standard: 'example/app:runtime', ci: 'example/app:runtime_ci' },
       steps: [Step.copy('requirements.txt', '/app/')],
     },
-    {
-      name: 'package',
-      description: 'Sources',
-      from: { stage: 'runtime' },
-      images: { standard: 'example/app:package', ci: 'example/app:package_ci' },
-      steps: [Step.copy('src/', '/app/src/')],
-    },
+    smallPackageStage('runtime'),
   ];
 }
 

@@ -1490,8 +1490,13 @@ registry_command() {
   REGISTRY_ERROR=''
   REGISTRY_ERROR_TEXT=''
   REGISTRY_OUTPUT=''
-  announce "${DOCKER}" "$@" || return 0
-  "${DOCKER}" "$@" 2>"${RUN_TMP}/registry.err" > >(tee "${RUN_TMP}/registry.out" | tee -a "${BUILD_LOG}" 2>/dev/null) &
+  local args=("$@")
+  # Podman pushes to and pulls from a loopback registry over plain http only when told to.
+  if [[ "${ENGINE:-docker}" == podman && ( "$1" == push || "$1" == pull ) ]] && under_loopback_registry "${!#}"; then
+    args=("$1" --tls-verify=false "${@:2}")
+  fi
+  announce "${DOCKER}" "${args[@]}" || return 0
+  "${DOCKER}" "${args[@]}" 2>"${RUN_TMP}/registry.err" > >(tee "${RUN_TMP}/registry.out" | tee -a "${BUILD_LOG}" 2>/dev/null) &
   wait_for_command || status=$?
   REGISTRY_OUTPUT=$(cat "${RUN_TMP}/registry.out" 2>/dev/null || true)
   REGISTRY_ERROR_TEXT=$(cat "${RUN_TMP}/registry.err" 2>/dev/null || true)
@@ -1671,14 +1676,20 @@ platform_sources() {
   for platform in ${BUILD_PLATFORMS}; do PLATFORM_SOURCES+=("$(image_of "${stage}" "${platform}")-${hash}"); done
 }
 
-# Docker's rule for a registry that may be reached over plain http: a loopback host. The engine
-# trusts those itself; the client's manifest command needs --insecure for them.
-manifest_insecure_flag() {
+# Whether the image REF is under a loopback registry (localhost, 127.*, [::1]): Docker's rule for a
+# registry that may be reached over plain http. The Docker engine trusts those itself; the
+# client's manifest command needs --insecure for them, and Podman --tls-verify=false.
+under_loopback_registry() {
   local host
-  host=$(registry_host "$1") || return 0
+  host=$(registry_host "$1") || return 1
   case "${host%:*}" in
-    localhost | 127.* | '[::1]') printf '%s\n' --insecure ;;
+    localhost | 127.* | '[::1]') return 0 ;;
+    *) return 1 ;;
   esac
+}
+
+manifest_insecure_flag() {
+  if under_loopback_registry "$1"; then printf '%s\n' --insecure; fi
 }
 
 # manifest_field FIELD REF: each value of FIELD ("digest", "architecture") in the entries of the
