@@ -32,7 +32,10 @@ the example with DOCKER=podman (test/e2e/podman.test.ts):
   1. package: apt-get install ${PACKAGE} (Debian's podman 4.3), unless installed
   2. config:  write ${CONF_FILE}:
               [containers] default_ulimits = [] (otherwise 'podman run' fails here with
-              "error setting rlimit type 7: operation not permitted"); unchanged when present
+              "error setting rlimit type 7: operation not permitted"), and
+              [engine] events_logfile_max_size = "100m" (at the default 1m, Podman rotates its
+              events log often, and a rotation during test_ci_mode.sh's watch loses events);
+              unchanged when present
   3. image:   '${DOCKER} save ${IMAGE} | podman load' and tag it ${PODMAN_IMAGE},
               unless Podman's store has that image with the Docker engine's image ID
               (scripts/docker-engine.sh makes ${IMAGE} first; no registry is reachable)
@@ -60,7 +63,11 @@ conf_text() {
     '# Written by staged-build scripts/podman-engine.sh. Without it, podman run fails on this kind of' \
     '# machine with "error setting rlimit type 7: operation not permitted" (the default ulimits).' \
     '[containers]' \
-    'default_ulimits = []'
+    'default_ulimits = []' \
+    '# Podman rotates its events log at events_logfile_max_size (default 1m), and a "podman events"' \
+    '# follower loses events across a rotation: test_ci_mode.sh'"'"'s watch would miss containers.' \
+    '[engine]' \
+    'events_logfile_max_size = "100m"'
 }
 
 ensure_config() {
@@ -72,7 +79,7 @@ ensure_config() {
     die "cannot write $CONF_FILE; rerun $(basename "$0") as root, or set PODMAN_ENGINE_CONF_DIR"
   mkdir -p "$CONF_DIR"
   conf_text >"$CONF_FILE"
-  log "config: wrote $CONF_FILE (default_ulimits = [])"
+  log "config: wrote $CONF_FILE (default_ulimits = [], events_logfile_max_size = \"100m\")"
 }
 
 # A container that starts and exits proves the configuration (and the image).

@@ -787,6 +787,8 @@ mark_watch() {
   until grep -qxF "${volume}" "${WATCH_DIR}/volumes"; do
     if [[ "${waited}" -ge $((WATCH_TIMEOUT_SECONDS * 10)) ]] || ! kill -0 "${LISTENER_PID}" 2>/dev/null; then
       log "     the event listener did not see volume ${volume} within ${WATCH_TIMEOUT_SECONDS}s: $(head -c 300 "${WATCH_DIR}/events.err" 2>/dev/null)"
+      # Podman's events log is a file it rotates at events_logfile_max_size (default 1m); a follower loses the events of a rotation.
+      if [[ "${ENGINE}" == podman ]]; then log "     (Podman: a rotation of its events log during the run loses events; raise [engine] events_logfile_max_size in containers.conf, as scripts/podman-engine.sh of staged-build does)"; fi
       return 1
     fi
     sleep 0.1
