@@ -146,3 +146,9 @@ test('the Dockerfile read-back takes a quoted "<<" for text, as Docker does (doc
   const model = pipelineOf({ props: { name: 'app', labelPrefix: 'org.example', stages: stage('deps', { steps }).stages, packager: new ZipappPackager(ZIPAPP) } } as never);
   expect(model.stages.flatMap((s) => dockerfileDifferences(model, s))).toEqual([]);
 });
+
+test('the Dockerfile read-back takes a " --" inside a COPY\'s JSON form for text, as Docker does (dockerfile-ast read it as a flag)', () => {
+  const steps = [Step.copy(['a/-- --', 'setup.py'], '/app/')];
+  const model = pipelineOf({ props: { name: 'app', labelPrefix: 'org.example', stages: stage('deps', { steps }).stages, packager: new ZipappPackager(ZIPAPP) } } as never);
+  expect(model.stages.flatMap((s) => dockerfileDifferences(model, s))).toEqual([]);
+});

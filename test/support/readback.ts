@@ -64,6 +64,22 @@ export function dockerRunCommand(instructionText: string): string {
   return joined.replace(/^RUN\s+/, '').replace(/^(--\S+\s+)+/, '');
 }
 
+/**
+ * A COPY instruction's flags and arguments as Docker splits them: the leading words that start with
+ * "--" are its flags, the rest its arguments. (dockerfile-ast 0.7 also takes a " --" inside a JSON
+ * form's string for a flag: `COPY --chown=a:a ["a/-- --", "/a/"]` has one flag for Docker.)
+ */
+export function dockerCopyParts(instructionText: string): { flags: string[]; content: string } {
+  const lines = instructionText.split('\n');
+  let text = lines.map((line, k) => (k < lines.length - 1 ? line.replace(/\\[ \t]*$/, '') : line)).join('').replace(/^COPY\s+/, '');
+  const flags: string[] = [];
+  for (let flag = /^--(\S+)\s+/.exec(text); flag; flag = /^--(\S+)\s+/.exec(text)) {
+    flags.push(flag[1]);
+    text = text.slice(flag[0].length);
+  }
+  return { flags, content: text.trim() };
+}
+
 /** Differences between the model and both renderings of a stage's Dockerfile (the BuildKit one when the stage has it), read back. */
 export function dockerfileDifferences(pipeline: Pipeline, stage: PipelineStage): string[] {
   return [
@@ -147,13 +163,13 @@ function renderingDifferences(pipeline: Pipeline, stage: PipelineStage, variant:
   copySteps.forEach((step, k) => {
     const copy = copies[k];
     if (!copy || step.kind !== 'copy') return;
-    const content = copy.getArgumentsContent() ?? '';
-    const flags = (copy as unknown as { getFlags(): Array<{ getName(): string; getValue(): string | null }> }).getFlags();
+    const range = copy.getRange();
+    const { flags, content } = dockerCopyParts(text.split('\n').slice(range.start.line, range.end.line + 1).join('\n'));
     // The flags are not in the arguments; Docker reads the JSON form with a JSON parser, the plain form split at white space.
     const paths = content.startsWith('[') ? JSON.parse(content) as string[] : content.split(/\s+/);
     expect(`COPY ${k} paths`, paths, [...step.sources, step.destination]);
     const owned = (step.ownedByUser ?? true) && user;
-    expect(`COPY ${k} --chown`, flags.map((f) => `${f.getName()}=${f.getValue()}`), owned ? [`chown=${user.name}:${user.name}`] : []);
+    expect(`COPY ${k} --chown`, flags, owned ? [`chown=${user.name}:${user.name}`] : []);
   });
   return problems;
 }
