@@ -197,6 +197,29 @@ read_env_file_value() {
 # (127.0.0.1:5000/ci-run-7): lowercase, as Docker's reference grammar has it.
 readonly REGISTRY_PATTERN='^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?(/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*)*$'
 
+# One platform's build of several (BUILD_PLATFORM) tags its images <tag>-<architecture>:
+# platform_suffix linux/arm64 -> "-arm64"; no platform -> "". The driver and test_ci_mode.sh name images by it.
+platform_suffix() {
+  local platform=${1:-}
+  printf '%s' "${platform:+-${platform##*/}}"
+}
+
+# Whether VALUE is a platform as docker build --platform takes it here: linux/ARCH.
+is_platform() {
+  [[ "$1" =~ ^linux/[a-z0-9]+$ ]]
+}
+
+# Whether the image REF is under a loopback registry (localhost, 127.*, [::1]): Docker's rule for a
+# registry that may be reached over plain http.
+under_loopback_registry() {
+  local host
+  host=$(registry_host "$1") || return 1
+  case "${host%:*}" in
+    localhost | 127.* | '[::1]') return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
 # registry_problem VALUE: why VALUE is not a registry (nothing when it is one).
 registry_problem() {
   local value=$1
@@ -1041,7 +1064,7 @@ image_for() {
   done
   # As the driver names them (image_of): under the registry, and, for one platform's build of
   # several (BUILD_PLATFORM, e.g. linux/arm64), ending in -<architecture>.
-  printf '%s%s\n' "$(with_registry "$(stage_image "${stage}/ci")")" "${BUILD_PLATFORM:+-${BUILD_PLATFORM##*/}}"
+  printf '%s%s\n' "$(with_registry "$(stage_image "${stage}/ci")")" "$(platform_suffix "${BUILD_PLATFORM:-}")"
 }
 
 image_label() {

@@ -1,4 +1,4 @@
-import { DEFAULT_IMAGE_PLATFORMS, IMAGE_PLATFORM_RUNNERS, ImagePlatform, NativePackaging, platformArch, runnerOf, targetName } from '../model/platform-target';
+import { DEFAULT_IMAGE_PLATFORMS, ImagePlatform, NativePackaging, platformArch, runnerOf, targetName } from '../model/platform-target';
 import { Pipeline } from '../model/pipeline';
 import { ACTION_TABLE, PinnedAction } from '../workflows/actions';
 import { WorkflowGate } from '../workflows/gate-job';
@@ -6,7 +6,7 @@ import { platformJobId } from '../workflows/dispatch-workflow';
 import { nativeJobId, nativeReleasePackage } from '../workflows/native-package-job';
 import { RELEASE_SUMS_FILE } from '../workflows/release-job';
 import { branchStages, releaseStages } from '../workflows/published-stages';
-import { imageUnderRegistry, REGISTRY_ENV, validationCommand } from '../workflows/workflow-options';
+import { DEFAULT_RUNNER, imageUnderRegistry, platformRunner, REGISTRY_ENV, validationCommand } from '../workflows/workflow-options';
 
 /** The workflows the docs describe, when the pipeline has them: where each is, and its gate. */
 export interface DocumentedWorkflows {
@@ -56,7 +56,7 @@ export function workflowSection(pipeline: Pipeline, workflows: DocumentedWorkflo
         '   provenance for that digest (also pushed to the registry); only the jobs that push have `id-token: write` and `attestations: write`.',
         `   Check it with \`gh attestation verify oci://<image>@<digest> --repo OWNER/REPOSITORY\`.`,
       ] : []),
-      ...multiPlatformLines(workflows.release.platforms ?? DEFAULT_IMAGE_PLATFORMS, driver, names(pulled), pulled[0].name, images(pulled), branch, workflows.release.attestImages === true),
+      ...multiPlatformLines(workflows.release.platforms ?? DEFAULT_IMAGE_PLATFORMS, workflows.release.runner ?? DEFAULT_RUNNER, driver, names(pulled), pulled[0].name, images(pulled), branch, workflows.release.attestImages === true),
       '',
     );
   }
@@ -82,7 +82,7 @@ export function workflowSection(pipeline: Pipeline, workflows: DocumentedWorkflo
         ...(workflows.dispatch.attestImages ? [`   - after the push, \`${driver} --ci digest STAGE\` (for ${names(pushed)}) reads the registry's digest of the pushed image, and \`actions/attest\` signs its provenance (only the jobs that push have \`id-token: write\` and \`attestations: write\`);`] : []),
       ] : []),
       `   - keeps \`${artifact}\` and its checksum as a workflow artifact (and the logs, also when a step failed).`,
-      ...dispatchPlatformLines(workflows.dispatch.platforms ?? DEFAULT_IMAGE_PLATFORMS, driver, names(pushed), images(pushed), workflows.dispatch.attestImages === true),
+      ...dispatchPlatformLines(workflows.dispatch.platforms ?? DEFAULT_IMAGE_PLATFORMS, workflows.dispatch.runner ?? DEFAULT_RUNNER, driver, names(pushed), images(pushed), workflows.dispatch.attestImages === true),
       ...targets.map((t, i) => `${i + 3}. \`${nativeJobId(t)}\` (needs the gate; \`contents: read\`; runs on \`${runnerOf(t)}\`): sets up Python ${workflows.dispatch!.native!.pythonVersion}, installs \`${workflows.dispatch!.native!.manifest}\` and PyInstaller ${workflows.dispatch!.native!.pyinstallerVersion}, builds the package with PyInstaller, runs the smoke check on the built executable, and keeps \`${nativeReleasePackage(pipeline, t).file}\` and its checksum as a workflow artifact.`),
       `${targets.length + 3}. \`release\` (a published release only; needs \`package\`${targets.map((t) => `, \`${nativeJobId(t)}\``).join('')}; \`contents: write\`, \`id-token: write\`, \`attestations: write\`): checks each package against its checksum with \`sha256sum --check\`,`,
       `   writes \`${RELEASE_SUMS_FILE}\` over ${files.map((f) => `\`${f}\``).join(', ')}, signs SLSA build provenance for each package (\`actions/attest\`), then attaches the packages, their checksums and \`${RELEASE_SUMS_FILE}\` to the release with \`gh release upload\`.`,
@@ -138,11 +138,11 @@ function platformLines(pipeline: Pipeline, native: NativePackaging | undefined, 
 }
 
 /** The release workflow's jobs when it builds for several platforms: one per platform on its native runner, then the merge. */
-function multiPlatformLines(platforms: readonly ImagePlatform[], driver: string, names: string, first: string, images: string, branch: string, attests: boolean): string[] {
+function multiPlatformLines(platforms: readonly ImagePlatform[], runner: string, driver: string, names: string, first: string, images: string, branch: string, attests: boolean): string[] {
   if (platforms.length === 1) return [];
   return [
     `   With several platforms (${platforms.map((p) => `\`${p}\``).join(', ')}) this is one job per platform, each on its own native runner`,
-    `   (\`${platforms.map((p) => `${p}: ${IMAGE_PLATFORM_RUNNERS[p]}`).join('`, `')}\`; no emulation), with \`BUILD_PLATFORM\` set: the driver builds with`,
+    `   (\`${platforms.map((p) => `${p}: ${platformRunner(p, runner)}`).join('`, `')}\`; no emulation), with \`BUILD_PLATFORM\` set: the driver builds with`,
     `   \`--platform\` and tags every image \`<tag>-<arch>\` (e.g. \`${platforms.map(platformArch).join('`, `')}\`), so ${names} is pushed per platform.`,
     `3. \`merge-${names.split(', ').join('-')}\` (needs every platform's job; \`packages: write\`): \`BUILD_PLATFORMS='${platforms.join(' ')}' ${driver} --ci merge ${names}\` joins the`,
     '   platform images into one manifest list under the input tag (the docker client\'s `docker manifest create` and `push`: nothing is',
@@ -154,12 +154,12 @@ function multiPlatformLines(platforms: readonly ImagePlatform[], driver: string,
 }
 
 /** The package workflow's jobs when it builds its images for several platforms. */
-function dispatchPlatformLines(platforms: readonly ImagePlatform[], driver: string, names: string, images: string, attests: boolean): string[] {
+function dispatchPlatformLines(platforms: readonly ImagePlatform[], runner: string, driver: string, names: string, images: string, attests: boolean): string[] {
   if (platforms.length === 1) return [];
   const others = platforms.slice(1);
   return [
     `   With several platforms (${platforms.map((p) => `\`${p}\``).join(', ')}), \`package\` builds for \`${platforms[0]}\` with \`BUILD_PLATFORM\` set and pushes ${names || 'nothing'} as`,
-    `   \`<tag>-${platformArch(platforms[0])}\` without moving a tag; ${others.map((p) => `\`${platformJobId(p)}\``).join(', ')} (needs the gate; on ${others.map((p) => `\`${IMAGE_PLATFORM_RUNNERS[p]}\``).join(', ')}) does the same`,
+    `   \`<tag>-${platformArch(platforms[0])}\` without moving a tag; ${others.map((p) => `\`${platformJobId(p)}\``).join(', ')} (needs the gate; on ${others.map((p) => `\`${platformRunner(p, runner)}\``).join(', ')}) does the same`,
     '   builds and checks (package, smoke check, validation script) for its platform and pushes its images as `<tag>-<arch>`; no package of it is kept.',
     ...(names ? [
       `   Then \`merge-${names.split(', ').join('-')}\` (needs them all) joins them: \`${driver} --ci merge ${names}\`${attests ? ', then `digest` and `actions/attest` on the manifest list' : ''}, and on a release`,
@@ -204,13 +204,13 @@ function imagePlatformLines(pipeline: Pipeline, workflows: DocumentedWorkflows):
     ...(dispatch.includes(p) ? releaseStages(pipeline).map((s) => s.name) : []),
   ];
   const joined = (p: ImagePlatform) => (release.includes(p) && release.length > 1) || (dispatch.includes(p) && dispatch.length > 1);
-  const runnerOf = (p: ImagePlatform) => (p === 'linux/amd64' ? workflows.release?.runner ?? workflows.dispatch?.runner ?? IMAGE_PLATFORM_RUNNERS[p] : IMAGE_PLATFORM_RUNNERS[p]);
+  const runner = workflows.release?.runner ?? workflows.dispatch?.runner ?? DEFAULT_RUNNER;
   return [
     '### Image platforms',
     '',
     '| image platform | built on | images |',
     '| --- | --- | --- |',
-    ...platforms.map((p) => `| ${p} | GitHub-hosted \`${runnerOf(p)}\` runner, natively | ${images(p).join(', ') || 'none'}${joined(p) ? ` (\`<tag>-${platformArch(p)}\`, joined into one manifest list)` : ''} |`),
+    ...platforms.map((p) => `| ${p} | GitHub-hosted \`${platformRunner(p, runner)}\` runner, natively | ${images(p).join(', ') || 'none'}${joined(p) ? ` (\`<tag>-${platformArch(p)}\`, joined into one manifest list)` : ''} |`),
     '',
     ...(several ? [
       `The Linux package is kept from the first platform's build (${dispatch[0] ?? 'linux/amd64'}); the others build and check it, and keep none.`,

@@ -239,6 +239,29 @@ read_env_file_value() {
 # (127.0.0.1:5000/ci-run-7): lowercase, as Docker's reference grammar has it.
 readonly REGISTRY_PATTERN='^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?(/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*)*$'
 
+# One platform's build of several (BUILD_PLATFORM) tags its images <tag>-<architecture>:
+# platform_suffix linux/arm64 -> "-arm64"; no platform -> "". The driver and test_ci_mode.sh name images by it.
+platform_suffix() {
+  local platform=${1:-}
+  printf '%s' "${platform:+-${platform##*/}}"
+}
+
+# Whether VALUE is a platform as docker build --platform takes it here: linux/ARCH.
+is_platform() {
+  [[ "$1" =~ ^linux/[a-z0-9]+$ ]]
+}
+
+# Whether the image REF is under a loopback registry (localhost, 127.*, [::1]): Docker's rule for a
+# registry that may be reached over plain http.
+under_loopback_registry() {
+  local host
+  host=$(registry_host "$1") || return 1
+  case "${host%:*}" in
+    localhost | 127.* | '[::1]') return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
 # registry_problem VALUE: why VALUE is not a registry (nothing when it is one).
 registry_problem() {
   local value=$1
@@ -901,13 +924,12 @@ context_ignored() {
 # tags its images <tag>-<architecture>, so that each platform's job pushes its own tags and the
 # merge command joins them into one manifest under the plain tag.
 image_of() {
-  local platform=${2-${BUILD_PLATFORM:-}}
-  printf '%s%s\n' "$(with_registry "$(stage_image "$1/${MODE}")")" "${platform:+-${platform##*/}}"
+  printf '%s%s\n' "$(with_registry "$(stage_image "$1/${MODE}")")" "$(platform_suffix "${2-${BUILD_PLATFORM:-}}")"
 }
 
 # BUILD_PLATFORM, when set, is one platform as docker build --platform takes it: linux/ARCH.
 check_build_platform() {
-  [[ -z "${BUILD_PLATFORM:-}" || "${BUILD_PLATFORM}" =~ ^linux/[a-z0-9]+$ ]] \
+  [[ -z "${BUILD_PLATFORM:-}" ]] || is_platform "${BUILD_PLATFORM}" \
     || die "${EXIT_SETTINGS}" "BUILD_PLATFORM='${BUILD_PLATFORM}' is not a platform; use linux/amd64 or linux/arm64 (or unset it for the engine's own)"
 }
 
@@ -1490,11 +1512,10 @@ registry_command() {
   REGISTRY_ERROR=''
   REGISTRY_ERROR_TEXT=''
   REGISTRY_OUTPUT=''
-  local args=("$@")
-  # Podman pushes to and pulls from a loopback registry over plain http only when told to.
-  if [[ "${ENGINE:-docker}" == podman && ( "$1" == push || "$1" == pull ) ]] && under_loopback_registry "${!#}"; then
-    args=("$1" --tls-verify=false "${@:2}")
-  fi
+  local args=("$@") flags=() words=1
+  [[ "$1" == manifest ]] && words=2
+  mapfile -t flags < <(loopback_flags "${*:1:words}" "${!#}")
+  args=("${@:1:words}" "${flags[@]}" "${@:words+1}")
   announce "${DOCKER}" "${args[@]}" || return 0
   "${DOCKER}" "${args[@]}" 2>"${RUN_TMP}/registry.err" > >(tee "${RUN_TMP}/registry.out" | tee -a "${BUILD_LOG}" 2>/dev/null) &
   wait_for_command || status=$?
@@ -1652,15 +1673,21 @@ promote_merged_stages() {
 # merge and promote_merged join what each platform's job pushed: they need BUILD_PLATFORMS, run
 # outside any one platform's build, and need the docker client (Podman's manifest commands differ).
 require_manifest_platforms() {
-  [[ -n "${BUILD_PLATFORMS:-}" && -z "${BUILD_PLATFORM:-}" ]] \
+  joining_platforms \
     || die "${EXIT_SETTINGS}" "${COMMAND} needs BUILD_PLATFORMS (the platforms whose images it joins, e.g. BUILD_PLATFORMS='linux/amd64 linux/arm64') and no BUILD_PLATFORM"
   local platform
   for platform in ${BUILD_PLATFORMS}; do
-    [[ "${platform}" =~ ^linux/[a-z0-9]+$ ]] \
+    is_platform "${platform}" \
       || die "${EXIT_SETTINGS}" "BUILD_PLATFORMS names '${platform}', which is not a platform; use linux/amd64 or linux/arm64"
   done
   [[ "${ENGINE}" != podman ]] \
     || die "${EXIT_SETTINGS}" "${COMMAND} uses the docker client's manifest command, which Podman's differs from; run it with DOCKER=docker"
+}
+
+# Whether this run joins the platforms' images (merge, promote_merged, and digest after them):
+# BUILD_PLATFORMS names them, and no one platform's build (BUILD_PLATFORM) is under way.
+joining_platforms() {
+  [[ -n "${BUILD_PLATFORMS:-}" && -z "${BUILD_PLATFORM:-}" ]]
 }
 
 # The plain input tag of a stage (no architecture): the tag merge joins the platforms' images under.
@@ -1676,28 +1703,24 @@ platform_sources() {
   for platform in ${BUILD_PLATFORMS}; do PLATFORM_SOURCES+=("$(image_of "${stage}" "${platform}")-${hash}"); done
 }
 
-# Whether the image REF is under a loopback registry (localhost, 127.*, [::1]): Docker's rule for a
-# registry that may be reached over plain http. The Docker engine trusts those itself; the
-# client's manifest command needs --insecure for them, and Podman --tls-verify=false.
-under_loopback_registry() {
-  local host
-  host=$(registry_host "$1") || return 1
-  case "${host%:*}" in
-    localhost | 127.* | '[::1]') return 0 ;;
-    *) return 1 ;;
+# loopback_flags COMMAND REF: the flag a registry COMMAND ("push", "pull", "manifest create", ...)
+# needs for an image REF under a loopback registry (plain http there, see under_loopback_registry):
+# the Docker engine trusts those itself, but the client's manifest commands need --insecure, and
+# Podman's push and pull --tls-verify=false. Nothing for any other registry or command.
+loopback_flags() {
+  under_loopback_registry "$2" || return 0
+  case "${ENGINE:-docker}/$1" in
+    podman/push | podman/pull) printf '%s\n' --tls-verify=false ;;
+    docker/manifest\ *) printf '%s\n' --insecure ;;
   esac
-}
-
-manifest_insecure_flag() {
-  if under_loopback_registry "$1"; then printf '%s\n' --insecure; fi
 }
 
 # manifest_field FIELD REF: each value of FIELD ("digest", "architecture") in the entries of the
 # manifest list REF, in order: the list made here, else the registry's (docker manifest inspect).
 manifest_field() {
-  local insecure=()
-  mapfile -t insecure < <(manifest_insecure_flag "$2")
-  "${DOCKER}" manifest inspect "${insecure[@]}" "$2" 2>/dev/null | sed -n "s/^ *\"$1\": *\"\\([^\"]*\\)\".*/\\1/p"
+  local flags=()
+  mapfile -t flags < <(loopback_flags 'manifest inspect' "$2")
+  "${DOCKER}" manifest inspect "${flags[@]}" "$2" 2>/dev/null | sed -n "s/^ *\"$1\": *\"\\([^\"]*\\)\".*/\\1/p"
 }
 
 # create_manifest_list STAGE TARGET SOURCE...: a manifest list of the SOURCE images (each already
@@ -1705,12 +1728,11 @@ manifest_field() {
 # the registry, must be the one its tag names: an image of another architecture pushed under a
 # platform's tag is refused, and nothing is pushed.
 create_manifest_list() {
-  local stage=$1 target=$2 insecure=() expected=() architectures=() platform
+  local stage=$1 target=$2 expected=() architectures=() platform
   shift 2
   require_registry "${target}"
-  mapfile -t insecure < <(manifest_insecure_flag "${target}")
   say "==> ${COMMAND} ${stage}: ${target} = ${*}"
-  registry_command manifest create --amend "${insecure[@]}" "${target}" "$@" \
+  registry_command manifest create --amend "${target}" "$@" \
     || die "${EXIT_REGISTRY}" "could not join $* into ${target}: ${REGISTRY_ERROR} (each platform's job must have pushed its image first: push with BUILD_PLATFORM set)"
   [[ "${DRY_RUN}" == 0 ]] || return 0
   for platform in ${BUILD_PLATFORMS}; do expected+=("${platform##*/}"); done
@@ -1724,10 +1746,9 @@ create_manifest_list() {
 # push_manifest_list TARGET: pushes the list create_manifest_list made (and forgets it here); its
 # registry digest goes to MANIFEST_DIGEST.
 push_manifest_list() {
-  local target=$1 insecure=()
-  mapfile -t insecure < <(manifest_insecure_flag "${target}")
+  local target=$1
   MANIFEST_DIGEST=''
-  registry_command manifest push --purge "${insecure[@]}" "${target}" \
+  registry_command manifest push --purge "${target}" \
     || die "${EXIT_REGISTRY}" "pushing the manifest list ${target} failed: ${REGISTRY_ERROR}; check that $(registry_host "${target}") is reachable and that you are logged in to it (docker login); see ./${BUILD_LOG}"
   [[ "${DRY_RUN}" == 0 ]] || return 0
   MANIFEST_DIGEST=$(grep -o 'sha256:[0-9a-f]\{64\}' <<<"${REGISTRY_OUTPUT}" | tail -n 1 || true)
@@ -1752,7 +1773,7 @@ recorded_merged_digest() {
 # pushed from this checkout; otherwise that of the image push sent from this engine.
 print_pushed_digest() {
   local stage=$1 tag repository line found=''
-  if [[ -n "${BUILD_PLATFORMS:-}" && -z "${BUILD_PLATFORM:-}" ]]; then
+  if joining_platforms; then
     tag=$(merged_input_tag "${stage}")
     repository=${tag%:*}
     if [[ "${DRY_RUN}" == 1 ]]; then

@@ -11,13 +11,12 @@ set -euo pipefail
 # tags its images <tag>-<architecture>, so that each platform's job pushes its own tags and the
 # merge command joins them into one manifest under the plain tag.
 image_of() {
-  local platform=${2-${BUILD_PLATFORM:-}}
-  printf '%s%s\n' "$(with_registry "$(stage_image "$1/${MODE}")")" "${platform:+-${platform##*/}}"
+  printf '%s%s\n' "$(with_registry "$(stage_image "$1/${MODE}")")" "$(platform_suffix "${2-${BUILD_PLATFORM:-}}")"
 }
 
 # BUILD_PLATFORM, when set, is one platform as docker build --platform takes it: linux/ARCH.
 check_build_platform() {
-  [[ -z "${BUILD_PLATFORM:-}" || "${BUILD_PLATFORM}" =~ ^linux/[a-z0-9]+$ ]] \
+  [[ -z "${BUILD_PLATFORM:-}" ]] || is_platform "${BUILD_PLATFORM}" \
     || die "${EXIT_SETTINGS}" "BUILD_PLATFORM='${BUILD_PLATFORM}' is not a platform; use linux/amd64 or linux/arm64 (or unset it for the engine's own)"
 }
 

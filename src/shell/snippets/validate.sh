@@ -107,7 +107,7 @@ image_for() {
   done
   # As the driver names them (image_of): under the registry, and, for one platform's build of
   # several (BUILD_PLATFORM, e.g. linux/arm64), ending in -<architecture>.
-  printf '%s%s\n' "$(with_registry "$(stage_image "${stage}/ci")")" "${BUILD_PLATFORM:+-${BUILD_PLATFORM##*/}}"
+  printf '%s%s\n' "$(with_registry "$(stage_image "${stage}/ci")")" "$(platform_suffix "${BUILD_PLATFORM:-}")"
 }
 
 image_label() {
