@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import {
-  BUILDKIT_DOCKER, cleanUp, copyExample, describeRun, describeWithEngine, dockerOk, E2E_LABEL, E2E_OWNER, expectFailure, expectSuccess,
+  BUILDKIT_DOCKER, cleanUp, copyExample, describeRun, describeWithEngine, dockerOk, E2E_LABEL, errorLine, E2E_OWNER, expectFailure, expectSuccess,
   newRunId, requireBaseImage, Run, runScript,
 } from '../support/docker';
 import { ownRegistryPath, REGISTRY_HOST, registryAnswers, registryManifest, removeLocalImagesUnder } from '../support/registry';
@@ -27,11 +27,6 @@ const REPOSITORY = `${PATH_IN_REGISTRY}/local/desktop-app`;
 const AMD64 = { BUILD_PLATFORM: 'linux/amd64' };
 const JOIN_AMD64 = { BUILD_PLATFORMS: 'linux/amd64' };
 const JOIN_BOTH = { BUILD_PLATFORMS: 'linux/amd64 linux/arm64' };
-
-/** The one error line of a failed run (its last line on stderr). */
-function errorLine(run: Run): string {
-  return run.stderr.trim().split('\n').pop() ?? '';
-}
 
 afterAll(() => {
   removeLocalImagesUnder(`${REGISTRY}/`);

@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import {
-  BUILDKIT_DOCKER, cleanUp, copyExample, describeRun, describeWithEngine, expectFailure, expectSuccess,
+  BUILDKIT_DOCKER, cleanUp, copyExample, describeRun, describeWithEngine, errorLine, expectFailure, expectSuccess,
   imageId, newRunId, requireBaseImage, Run, runCommand, runScript,
 } from '../support/docker';
 import { ownRegistryPath, REGISTRY_HOST, registryAnswers, registryTags as tagsIn, removeLocalImagesUnder } from '../support/registry';
@@ -44,12 +44,6 @@ function registryConfig(repository: string, tag: string): { config?: { Labels?: 
 /** Untags every local image under this process's registry path (the images of other runs stay). */
 function removeOwnImages(): void {
   removeLocalImagesUnder(`${REGISTRY}/`);
-}
-
-/** The one error line of a failed run (its last line on stderr). */
-function errorLine(run: Run): string {
-  const lines = run.stderr.trim().split('\n');
-  return lines[lines.length - 1];
 }
 
 /** The input tag the driver reports for STAGE in its output ("...:base_ci-<12 hex>"). */

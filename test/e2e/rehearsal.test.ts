@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { BUILDKIT_DOCKER, describeWithEngine, docker } from '../support/docker';
-import { registryManifest } from '../support/registry';
+import { registryManifest, registryTags } from '../support/registry';
 import { commitAll, createSourceRepository, JobRecord, rehearse, RehearsalEvent, RehearsalResult } from '../support/rehearsal';
 import { tempFolder } from '../support/temp';
 
@@ -66,11 +66,6 @@ function registryContents(): Record<string, string[]> {
     const tags = registryGet(`/v2/${repo}/tags/list`);
     return [repo, tags.status === 200 ? ((JSON.parse(tags.body) as { tags: string[] | null }).tags ?? []).sort() : []];
   }));
-}
-
-/** The tags of one repository of the registry ([] when it has none). */
-function tagsOf(repository: string): string[] {
-  return registryContents()[repository] ?? [];
 }
 
 /** The local images whose names start with `prefix` (the rehearsal's own): name:tag, or the ID of one whose tag moved away. */
@@ -145,7 +140,7 @@ describeWithEngine('rehearsal of the example\'s workflows on this machine (engin
     const result = run(RELEASE_WORKFLOW, push, published);
     expectConclusion(result, 'success');
     expect(job(result, 'gate').outcome).toBe('success');
-    const tags = tagsOf(`${published.slice(REGISTRY.length + 1)}/${IMAGE}`);
+    const tags = registryTags(`${published.slice(REGISTRY.length + 1)}/${IMAGE}`);
     expect(tags).toContain('base_ci');
     expect(tags.filter((t) => /^base_ci-[0-9a-f]{12}$/.test(t))).toHaveLength(1);
     // Provenance signed (by the stand-in: recorded) for exactly the image the registry serves under the pushed input tag.
@@ -169,7 +164,7 @@ describeWithEngine('rehearsal of the example\'s workflows on this machine (engin
     expect(stepOutput(result, 'package', /^Build the runtime image/)).toContain(`--cache-from ${published}/${IMAGE}:runtime_ci`);
     expect(stepOutput(result, 'package', /^Smoke check/)).toMatch(/smoke/i);
     expect(job(result, 'package').steps.find((s) => /^Validate/.test(s.name))?.outcome).toBe('success');
-    const tags = tagsOf(`${published.slice(REGISTRY.length + 1)}/${IMAGE}`);
+    const tags = registryTags(`${published.slice(REGISTRY.length + 1)}/${IMAGE}`);
     expect(tags).toContain('runtime_ci');
     expect(tags.filter((t) => /^runtime_ci-[0-9a-f]{12}$/.test(t))).toHaveLength(1);
     const runtimeTag = tags.find((t) => /^runtime_ci-[0-9a-f]{12}$/.test(t))!;
@@ -182,12 +177,12 @@ describeWithEngine('rehearsal of the example\'s workflows on this machine (engin
 
   test('linux-dispatch with an empty registry: the base is built instead (and said so), the rest as before', () => {
     const empty = localRegistry('empty');
-    expect(tagsOf(`${empty.slice(REGISTRY.length + 1)}/${IMAGE}`)).toEqual([]);
+    expect(registryTags(`${empty.slice(REGISTRY.length + 1)}/${IMAGE}`)).toEqual([]);
     const result = run(DISPATCH_WORKFLOW, release, empty);
     expectConclusion(result, 'success');
     expect(stepOutput(result, 'package', /^Pull the base image/)).toMatch(/pull_or_build base: building it, because .*base_ci-[0-9a-f]{12} is absent from the registry/);
     // A release pushes the runtime only; the base is the release workflow's to push.
-    const tags = tagsOf(`${empty.slice(REGISTRY.length + 1)}/${IMAGE}`);
+    const tags = registryTags(`${empty.slice(REGISTRY.length + 1)}/${IMAGE}`);
     expect(tags.some((t) => t.startsWith('runtime_ci'))).toBe(true);
     expect(tags.some((t) => t.startsWith('base_ci'))).toBe(false);
     expect(result.releaseUploads).toHaveLength(1);

@@ -170,6 +170,12 @@ export function describeRun(run: Run, lines = 40): string {
   ].join('\n');
 }
 
+/** The one error line of a failed run (its last line on stderr). */
+export function errorLine(run: Run): string {
+  const lines = run.stderr.trim().split('\n');
+  return lines[lines.length - 1];
+}
+
 /** Throws with the run's output unless it exited 0; returns the run. */
 export function expectSuccess(run: Run, what: string): Run {
   if (run.status !== 0) throw new Error(`${what}: expected exit status 0\n${describeRun(run)}`);

@@ -45,9 +45,9 @@ export interface ServedManifest {
   readonly body: { manifests?: Array<{ digest: string; platform?: { os: string; architecture: string } }>; config?: { digest: string } };
 }
 
-/** The manifest the registry serves for REFERENCE (a tag or a digest) of a repository; undefined when it has none. */
-export function registryManifest(repository: string, reference: string): ServedManifest | undefined {
-  const args = ['-s', '-D', '-', '--max-time', '10', ...MANIFEST_TYPES.flatMap((t) => ['-H', `Accept: ${t}`]), `http://${REGISTRY_HOST}/v2/${repository}/manifests/${reference}`];
+/** The manifest the registry on HOST serves for REFERENCE (a tag or a digest) of a repository; undefined when it has none. */
+export function registryManifest(repository: string, reference: string, host: string = REGISTRY_HOST): ServedManifest | undefined {
+  const args = ['-s', '-D', '-', '--max-time', '10', ...MANIFEST_TYPES.flatMap((t) => ['-H', `Accept: ${t}`]), `http://${host}/v2/${repository}/manifests/${reference}`];
   const text = spawnSync('curl', args, { encoding: 'utf8' }).stdout;
   const split = text.indexOf('\r\n\r\n');
   const head = text.slice(0, split);

@@ -2,6 +2,7 @@ import { spawnSync } from 'child_process';
 import { createHash } from 'crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'fs';
 import { dirname, join, posix, relative, sep } from 'path';
+import { registryManifest } from './registry';
 import { ACTION_TABLE, ActionName, PinnedAction } from '../../src/workflows/actions';
 
 /*
@@ -40,12 +41,8 @@ export interface ActionContext {
 function requireInRegistry(repository: string, digest: string, context: ActionContext): void {
   const host = context.localRegistry.split('/')[0];
   if (!repository.startsWith(`${host}/`)) throw new RehearsalRefusal(`subject-name ${repository} is not in the loopback registry ${host}: the rehearsal attests only what it pushed`);
-  const accept = ['application/vnd.docker.distribution.manifest.v2+json', 'application/vnd.docker.distribution.manifest.list.v2+json',
-    'application/vnd.oci.image.manifest.v1+json', 'application/vnd.oci.image.index.v1+json'].flatMap((t) => ['-H', `Accept: ${t}`]);
-  const url = `http://${host}/v2/${repository.slice(host.length + 1)}/manifests/${digest}`;
-  const head = spawnSync('curl', ['-sI', '--max-time', '10', ...accept, url], { encoding: 'utf8' }).stdout;
-  const served = /^docker-content-digest:\s*(\S+)/im.exec(head)?.[1];
-  if (!/^HTTP\/\S+ 200/.test(head) || served !== digest) throw new StepFailure(`the registry has no ${repository}@${digest} (HEAD ${url}: ${head.split('\n')[0].trim() || 'no answer'}); actions/attest with push-to-registry needs the pushed image`);
+  const served = registryManifest(repository.slice(host.length + 1), digest, host);
+  if (served?.digest !== digest) throw new StepFailure(`the registry has no ${repository}@${digest} (http://${host}: ${served ? `served ${served.digest}` : 'not served'}); actions/attest with push-to-registry needs the pushed image`);
 }
 
 /** A local equivalent of one action. */
